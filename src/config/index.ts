@@ -1,0 +1,9 @@
+export {
+  ConfigError,
+  databaseUrl,
+  environmentKeys,
+  filesystemRoot,
+  type LoadOptions,
+  loadConfig,
+} from './load.js';
+export { type Config, ConfigSchema } from './schema.js';

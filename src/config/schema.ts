@@ -1,0 +1,79 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const S3Schema = Type.Object(
+  {
+    bucket: Type.String({ default: '', description: 'bucket name (required when storage.driver is s3)' }),
+    region: Type.String({ default: 'us-east-1' }),
+    endpoint: Type.String({
+      default: '',
+      description: 'endpoint URL for S3-compatible stores (MinIO, Ceph …)',
+    }),
+    accessKeyId: Type.String({ default: '' }),
+    secretAccessKey: Type.String({ default: '' }),
+    forcePathStyle: Type.Boolean({ default: false }),
+    prefix: Type.String({ default: '', description: 'key prefix inside the bucket' }),
+    partSizeMiB: Type.Integer({ minimum: 5, maximum: 512, default: 16 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'address to listen on' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
+    dataDir: Type.String({
+      default: './data',
+      description: 'folder for the SQLite database and filesystem storage',
+    }),
+    database: Type.Object(
+      {
+        url: Type.String({
+          default: '',
+          description: 'postgres://… or sqlite:PATH; empty means SQLite at <dataDir>/berth.db',
+        }),
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    storage: Type.Object(
+      {
+        driver: Type.Union([Type.Literal('filesystem'), Type.Literal('s3')], { default: 'filesystem' }),
+        filesystem: Type.Object(
+          {
+            root: Type.String({ default: '', description: 'empty means <dataDir>/storage' }),
+            fsync: Type.Boolean({ default: true, description: 'fsync each blob before it becomes visible' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        s3: S3Schema,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    registry: Type.Object(
+      {
+        manifestMaxBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
+        uploadTtlHours: Type.Number({
+          exclusiveMinimum: 0,
+          default: 24,
+          description: 'abandoned uploads expire',
+        }),
+        catalogMaxEntries: Type.Integer({ minimum: 1, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+        requests: Type.Boolean({ default: true, description: 'log one line per HTTP request' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    shutdownTimeoutSeconds: Type.Number({ minimum: 0, default: 30 }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

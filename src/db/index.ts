@@ -1,0 +1,3 @@
+export { type ConnectOptions, connectDatabase, type DatabaseHandle, migrateToLatest } from './connect.js';
+export type { Dialect } from './migrations/index.js';
+export type * from './tables.js';

@@ -1,0 +1,17 @@
+import type { ParsedDigest } from '../lib/digest.js';
+
+/**
+ * The storage layout, in one place:
+ *   blobs/<algorithm>/<first two hex>/<hex>   verified, content-addressed blob data (stored once)
+ *   uploads/<upload id>/<segment id>          bytes of an upload in progress, one object per chunk
+ * Repository links, tags, manifests and upload state live in the database.
+ */
+export const blobKey = (digest: ParsedDigest): string =>
+  `blobs/${digest.algorithm}/${digest.hex.slice(0, 2)}/${digest.hex}`;
+
+export const uploadPrefix = (uploadId: string): string => `uploads/${uploadId}/`;
+
+export const uploadSegmentKey = (uploadId: string, segmentId: string): string =>
+  `${uploadPrefix(uploadId)}${segmentId}`;
+
+export const uploadsRoot = 'uploads/';
