@@ -9,7 +9,7 @@ export function registryMigration(dialect: Dialect): Migration {
   const id = pg ? 'serial' : 'integer';
   const binary = pg ? sql`bytea` : sql`blob`;
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('repositories')
         .addColumn('id', id, (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
@@ -99,7 +99,7 @@ export function registryMigration(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('uploads_updated').on('uploads').column('updated_at').execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       for (const table of [
         'uploads',
         'tags',

@@ -1,0 +1,221 @@
+import type { Readable } from 'node:stream';
+import { digestOf, isDigest, parseDigest } from '../../lib/digest.js';
+import { BerthError } from '../../lib/errors.js';
+import { assertRepositoryName, assertTag } from '../../lib/names.js';
+import { readLimited } from '../../lib/streams.js';
+import { linkedDigests } from '../blob/index.js';
+import type { ServiceContext } from '../context.js';
+import { type Page, toPage } from '../pagination.js';
+import { ensureRepository, findRepositoryId, listRepositoryNames } from '../repository/index.js';
+import { type Descriptor, parseManifest } from './manifest.parse.js';
+import {
+  deleteManifest,
+  deleteTag,
+  existingManifestDigests,
+  insertManifest,
+  listReferrers,
+  listTags,
+  manifestByDigest,
+  manifestByTag,
+  parentIndexes,
+  type StoredManifest,
+  upsertTag,
+} from './manifest.repo.js';
+import { manifestMediaTypes } from './media-types.js';
+
+export interface ManifestLimits {
+  readonly maxBytes: number;
+  readonly catalogMaxEntries: number;
+}
+
+export interface PutResult {
+  readonly digest: string;
+  readonly subject?: string;
+}
+
+type Reference =
+  | { readonly kind: 'digest'; readonly digest: string }
+  | { readonly kind: 'tag'; readonly tag: string };
+
+function parseReference(reference: string): Reference {
+  if (isDigest(reference)) return { kind: 'digest', digest: parseDigest(reference).digest };
+  assertTag(reference);
+  return { kind: 'tag', tag: reference };
+}
+
+/** Manifests, tags, the referrers index and the catalog. */
+export class ManifestService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly limits: ManifestLimits,
+  ) {}
+
+  /**
+   * The manifest a tag or digest names. When the client's Accept header lists manifest media types
+   * and the stored one is not among them (nor a wildcard), the answer is MANIFEST_UNKNOWN.
+   */
+  async get(repository: string, reference: string, accept?: string): Promise<StoredManifest> {
+    assertRepositoryName(repository);
+    const ref = parseReference(reference);
+    const manifest =
+      ref.kind === 'tag'
+        ? await manifestByTag(this.ctx.db, repository, ref.tag)
+        : await manifestByDigest(this.ctx.db, repository, ref.digest);
+    if (!manifest) throw await this.unknown(repository, reference);
+    if (accept && !acceptable(accept, manifest.mediaType)) {
+      throw new BerthError(
+        'MANIFEST_UNKNOWN',
+        `manifest ${reference} is ${manifest.mediaType}, which the Accept header does not allow`,
+      );
+    }
+    return manifest;
+  }
+
+  async put(
+    repository: string,
+    reference: string,
+    body: Readable,
+    contentType: string | undefined,
+    contentLength: number | undefined,
+  ): Promise<PutResult> {
+    assertRepositoryName(repository);
+    let ref: Reference;
+    try {
+      ref = parseReference(reference);
+    } catch (error) {
+      body.resume();
+      throw error;
+    }
+    if (contentLength !== undefined && contentLength > this.limits.maxBytes) {
+      body.resume();
+      throw new BerthError(
+        'PAYLOAD_TOO_LARGE',
+        `manifest of ${contentLength} bytes exceeds the limit of ${this.limits.maxBytes}`,
+      );
+    }
+    const content = await readLimited(body, this.limits.maxBytes);
+    const parsed = parseManifest(content, contentType);
+    const digest = digestOf(ref.kind === 'digest' ? parseDigest(ref.digest).algorithm : 'sha256', content);
+    if (ref.kind === 'digest' && ref.digest !== digest) {
+      throw new BerthError('DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest}`, {
+        digest: ref.digest,
+      });
+    }
+    const now = this.ctx.now();
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const repositoryId = await ensureRepository(tx, repository, now);
+      const blobs = await linkedDigests(tx, repositoryId, parsed.blobs);
+      const missingBlob = parsed.blobs.find((d) => !blobs.has(d));
+      if (missingBlob) {
+        throw new BerthError('MANIFEST_BLOB_UNKNOWN', `blob ${missingBlob} is not in ${repository}`, {
+          digest: missingBlob,
+        });
+      }
+      const children = await existingManifestDigests(tx, repositoryId, parsed.manifests);
+      const missingChild = parsed.manifests.find((d) => !children.has(d));
+      if (missingChild) {
+        throw new BerthError('MANIFEST_BLOB_UNKNOWN', `manifest ${missingChild} is not in ${repository}`, {
+          digest: missingChild,
+        });
+      }
+      await insertManifest(
+        tx,
+        {
+          repository_id: repositoryId,
+          digest,
+          media_type: parsed.mediaType,
+          artifact_type: parsed.artifactType,
+          size: content.length,
+          content,
+          subject_digest: parsed.subject?.digest ?? null,
+          annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
+          created_at: now,
+        },
+        [
+          ...parsed.blobs.map((d) => ({ digest: d, kind: 'blob' as const })),
+          ...parsed.manifests.map((d) => ({ digest: d, kind: 'manifest' as const })),
+        ],
+      );
+      if (ref.kind === 'tag') await upsertTag(tx, repositoryId, ref.tag, digest, now);
+    });
+    return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
+  }
+
+  /**
+   * By tag: removes the tag. By digest: removes the manifest and every tag on it, unless an index in
+   * the repository still lists it (deleting it would break that index).
+   */
+  async delete(repository: string, reference: string): Promise<void> {
+    assertRepositoryName(repository);
+    const ref = parseReference(reference);
+    const repositoryId = await findRepositoryId(this.ctx.db, repository);
+    if (repositoryId === undefined) throw await this.unknown(repository, reference);
+    if (ref.kind === 'tag') {
+      if (!(await deleteTag(this.ctx.db, repositoryId, ref.tag)))
+        throw await this.unknown(repository, reference);
+      return;
+    }
+    const deleted = await this.ctx.db.transaction().execute(async (tx) => {
+      const parents = await parentIndexes(tx, repositoryId, ref.digest);
+      if (parents.length > 0) {
+        throw new BerthError(
+          'REFERENCED',
+          `manifest ${ref.digest} is part of index ${parents[0]}; delete the index first`,
+        );
+      }
+      return deleteManifest(tx, repositoryId, ref.digest);
+    });
+    if (!deleted) throw await this.unknown(repository, reference);
+  }
+
+  async tags(repository: string, limit: number | undefined, last: string | undefined): Promise<Page<string>> {
+    assertRepositoryName(repository);
+    const repositoryId = await findRepositoryId(this.ctx.db, repository);
+    if (repositoryId === undefined)
+      throw new BerthError('NAME_UNKNOWN', `repository ${repository} is not known`);
+    if (limit === undefined)
+      return { items: await listTags(this.ctx.db, repositoryId, last, Number.MAX_SAFE_INTEGER) };
+    if (limit === 0) return { items: [] };
+    return toPage(await listTags(this.ctx.db, repositoryId, last, limit + 1), limit, (t) => t);
+  }
+
+  async catalog(limit: number | undefined, last: string | undefined): Promise<Page<string>> {
+    const n = Math.min(limit ?? this.limits.catalogMaxEntries, this.limits.catalogMaxEntries);
+    if (n === 0) return { items: [] };
+    return toPage(await listRepositoryNames(this.ctx.db, last, n + 1), n, (r) => r);
+  }
+
+  /** Descriptors of the manifests whose subject is `digest`, optionally of one artifact type. */
+  async referrers(
+    repository: string,
+    digest: string,
+    artifactType: string | undefined,
+  ): Promise<Descriptor[]> {
+    assertRepositoryName(repository);
+    parseDigest(digest);
+    const repositoryId = await findRepositoryId(this.ctx.db, repository);
+    if (repositoryId === undefined) return [];
+    const rows = await listReferrers(this.ctx.db, repositoryId, digest, artifactType);
+    return rows.map((row) => ({
+      mediaType: row.media_type,
+      digest: row.digest,
+      size: row.size,
+      ...(row.artifact_type ? { artifactType: row.artifact_type } : {}),
+      ...(row.annotations ? { annotations: JSON.parse(row.annotations) as Record<string, string> } : {}),
+    }));
+  }
+
+  private async unknown(repository: string, reference: string): Promise<BerthError> {
+    if ((await findRepositoryId(this.ctx.db, repository)) === undefined) {
+      return new BerthError('NAME_UNKNOWN', `repository ${repository} is not known`);
+    }
+    return new BerthError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${repository}`);
+  }
+}
+
+/** True unless the Accept header names manifest types, none of them this one, and no wildcard. */
+function acceptable(accept: string, mediaType: string): boolean {
+  const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '');
+  if (types.includes(mediaType) || types.includes('*/*')) return true;
+  return !types.some((t) => manifestMediaTypes.includes(t));
+}

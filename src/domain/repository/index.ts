@@ -1,0 +1,1 @@
+export { ensureRepository, findRepositoryId, listRepositoryNames } from './repository.repo.js';

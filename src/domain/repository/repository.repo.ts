@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.js';
+
+type Db = Kysely<Database>;
+
+export async function findRepositoryId(db: Db, name: string): Promise<number | undefined> {
+  const row = await db.selectFrom('repositories').select('id').where('name', '=', name).executeTakeFirst();
+  return row?.id;
+}
+
+/** The repository's id, created on first use; safe when two requests create it at once. */
+export async function ensureRepository(db: Db, name: string, now: number): Promise<number> {
+  await db
+    .insertInto('repositories')
+    .values({ name, created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const id = await findRepositoryId(db, name);
+  if (id === undefined) throw new Error(`repository ${name} vanished while being created`);
+  return id;
+}
+
+/** Repository names after `last`, in byte order, at most `limit` of them. */
+export async function listRepositoryNames(
+  db: Db,
+  last: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  let query = db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
+  if (last !== undefined) query = query.where('name', '>', last);
+  return (await query.execute()).map((r) => r.name);
+}

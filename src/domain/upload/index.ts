@@ -1,0 +1,1 @@
+export { type ChunkInfo, type CommittedBlob, UploadService, type UploadState } from './upload.service.js';
