@@ -1,0 +1,70 @@
+import Fastify, { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { DatabaseHandle } from './db/index.js';
+import { BlobService } from './domain/blob/index.js';
+import type { ServiceContext } from './domain/context.js';
+import { ManifestService } from './domain/manifest/index.js';
+import { UploadService } from './domain/upload/index.js';
+import { registryRoutes } from './registry/index.js';
+import type { StorageDriver } from './storage/index.js';
+
+export interface AppDeps {
+  readonly database: DatabaseHandle;
+  readonly storage: StorageDriver;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export interface Services {
+  readonly blobs: BlobService;
+  readonly uploads: UploadService;
+  readonly manifests: ManifestService;
+}
+
+export function createServices(deps: AppDeps, config: Config): Services {
+  const ctx: ServiceContext = {
+    db: deps.database.db,
+    storage: deps.storage,
+    logger: deps.logger,
+    now: deps.now ?? Date.now,
+  };
+  const blobs = new BlobService(ctx);
+  return {
+    blobs,
+    uploads: new UploadService(ctx, blobs, config.registry.uploadTtlHours * 3_600_000),
+    manifests: new ManifestService(ctx, {
+      maxBytes: config.registry.manifestMaxBytes,
+      catalogMaxEntries: config.registry.catalogMaxEntries,
+    }),
+  };
+}
+
+/** The HTTP application: every surface registered in an explicit order; nothing global. */
+export async function buildApp(deps: AppDeps, config: Config, services = createServices(deps, config)) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    trustProxy: true,
+    return503OnClosing: true,
+    keepAliveTimeout: 75_000,
+    // Streams are checked against the digest, not timed out: a slow 2 GiB push is legitimate.
+    requestTimeout: 0,
+  });
+  if (config.log.requests) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    });
+  }
+  await app.register(registryRoutes, { ...services, catalogMaxEntries: config.registry.catalogMaxEntries });
+  return app;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { startServer } from '../main.js';
+
+const program = new Command();
+program.name('berth').description('Berth, an OCI container registry').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the registry')
+  .option('-c, --config <file>', 'YAML configuration file (BERTH_* environment variables override it)')
+  .action(async (options: { config?: string }) => {
+    const config = loadConfig({ file: options.config, env: process.env });
+    const server = await startServer(config);
+    const stop = (signal: string) => {
+      server.app.log.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('berth: failed to shut down cleanly:', error);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+const config = program.command('config').description('configuration tools');
+config
+  .command('check')
+  .description('validate the configuration and print it with defaults applied (secrets hidden)')
+  .option('-c, --config <file>', 'YAML configuration file')
+  .action((options: { config?: string }) => {
+    const loaded = loadConfig({ file: options.config, env: process.env });
+    if (loaded.storage.s3.secretAccessKey) loaded.storage.s3.secretAccessKey = '[hidden]';
+    if (loaded.database.url)
+      loaded.database.url = loaded.database.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:[hidden]@');
+    console.log(JSON.stringify(loaded, null, 2));
+  });
+
+config
+  .command('schema')
+  .description('print the JSON Schema of the configuration file')
+  .action(async () => {
+    const { ConfigSchema } = await import('../config/index.js');
+    console.log(JSON.stringify(ConfigSchema, null, 2));
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`berth: ${error.message}`);
+    process.exit(2);
+  }
+  console.error('berth:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import pino, { type Logger } from 'pino';
+import { buildApp, createServices } from './app.js';
+import { type Config, databaseUrl } from './config/index.js';
+import { connectDatabase, migrateToLatest } from './db/index.js';
+import { createStorage } from './storage/index.js';
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.log.level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export interface RunningServer {
+  readonly app: Awaited<ReturnType<typeof buildApp>>;
+  readonly url: string;
+  /** Stops accepting connections, lets in-flight requests finish (up to the shutdown timeout), then closes everything. */
+  close(): Promise<void>;
+}
+
+/** The composition root: config → logger → database (+ migrations) → storage → services → app → listen. */
+export async function startServer(config: Config, logger = createLogger(config)): Promise<RunningServer> {
+  const database = connectDatabase(databaseUrl(config), { poolSize: config.database.poolSize });
+  await migrateToLatest(database);
+  const storage = createStorage(config);
+  const deps = { database, storage, logger };
+  const services = createServices(deps, config);
+  const app = await buildApp(deps, config, services);
+
+  services.uploads
+    .cleanup()
+    .then((result) => logger.info({ module: 'uploads', ...result }, 'removed stale upload state'))
+    .catch((error: unknown) =>
+      logger.error({ module: 'uploads', err: error }, 'failed to remove stale upload state'),
+    );
+
+  const url = await app.listen({ host: config.host, port: config.port });
+  logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const timeout = setTimeout(() => {
+        logger.warn('in-flight requests did not finish in time; closing their connections');
+        app.server.closeAllConnections();
+      }, config.shutdownTimeoutSeconds * 1000);
+      timeout.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timeout);
+        await storage.close();
+        await database.close();
+      }
+    })();
+    return closing;
+  };
+  return { app, url, close };
+}

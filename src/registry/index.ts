@@ -1,0 +1,1 @@
+export { type RegistryDeps, registryRoutes } from './registry.routes.js';

@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BlobService } from '../domain/blob/index.js';
+import type { ManifestService } from '../domain/manifest/index.js';
+import type { UploadService } from '../domain/upload/index.js';
+import {
+  cancelUpload,
+  completeUpload,
+  deleteBlob,
+  getBlob,
+  headBlob,
+  patchUpload,
+  startUpload,
+  uploadStatus,
+} from './blobs.handlers.js';
+import { ociError, registryErrorHandler } from './errors.js';
+import {
+  catalog,
+  deleteManifest,
+  getManifest,
+  listTags,
+  putManifest,
+  referrers,
+} from './manifests.handlers.js';
+import { matchRoute } from './route-table.js';
+
+export interface RegistryDeps {
+  readonly blobs: BlobService;
+  readonly uploads: UploadService;
+  readonly manifests: ManifestService;
+  readonly catalogMaxEntries: number;
+}
+
+/**
+ * The OCI Distribution API under /v2. Bodies are never parsed here: blob and manifest handlers read
+ * the raw request stream themselves, with their own limits.
+ */
+export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  app.setErrorHandler(registryErrorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type('application/json')
+      .send(ociError('UNSUPPORTED', `no such endpoint: ${request.url.slice(0, 200)}`));
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+  });
+
+  const base = (_request: FastifyRequest, reply: FastifyReply) => reply.type('application/json').send('{}');
+  app.route({ method: ['GET', 'HEAD'], url: '/v2/', handler: base, exposeHeadRoute: false });
+  app.route({ method: ['GET', 'HEAD'], url: '/v2', handler: base, exposeHeadRoute: false });
+
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/v2/*',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      const path = (request.params as { '*': string })['*'];
+      const route = matchRoute(path, request.method);
+      switch (route.kind) {
+        case 'catalog':
+          return catalog(deps.manifests, request, reply, deps.catalogMaxEntries);
+        case 'tags':
+          return listTags(deps.manifests, request, reply, route.name);
+        case 'referrers':
+          return referrers(deps.manifests, request, reply, route.name, route.digest);
+        case 'manifest':
+          if (request.method === 'PUT')
+            return putManifest(deps.manifests, request, reply, route.name, route.reference);
+          if (request.method === 'DELETE')
+            return deleteManifest(deps.manifests, reply, route.name, route.reference);
+          return getManifest(deps.manifests, request, reply, route.name, route.reference);
+        case 'blob':
+          if (request.method === 'HEAD') return headBlob(deps, reply, route.name, route.digest);
+          if (request.method === 'DELETE') return deleteBlob(deps, reply, route.name, route.digest);
+          return getBlob(deps, request, reply, route.name, route.digest);
+        case 'uploads':
+          return startUpload(deps, request, reply, route.name);
+        case 'upload':
+          if (request.method === 'PATCH') return patchUpload(deps, request, reply, route.name, route.id);
+          if (request.method === 'PUT') return completeUpload(deps, request, reply, route.name, route.id);
+          if (request.method === 'DELETE') return cancelUpload(deps, reply, route.name, route.id);
+          return uploadStatus(deps, reply, route.name, route.id);
+      }
+    },
+  });
+}
