@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ByteRange, type ObjectInfo, ObjectNotFoundError, type StorageDriver } from './driver.js';
 
@@ -110,21 +110,19 @@ export class FilesystemDriver implements StorageDriver {
       }
     }
     const tmp = await this.temporary();
-    const sink = createWriteStream(tmp, { flags: 'wx' });
     try {
-      for (const source of sources) {
-        const input = await this.read(source);
-        await pipeline(input, sink, { end: false });
-      }
-      await new Promise<void>((resolve, reject) =>
-        sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
+      await pipeline(Readable.from(this.readAll(sources)), createWriteStream(tmp, { flags: 'wx' }));
       await this.sync(tmp);
       await this.publish(tmp, key);
     } catch (error) {
-      sink.destroy();
       await rm(tmp, { force: true });
       throw error;
+    }
+  }
+
+  private async *readAll(keys: readonly string[]): AsyncIterable<Buffer> {
+    for (const key of keys) {
+      for await (const chunk of await this.read(key)) yield chunk as Buffer;
     }
   }
 

@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
   ListObjectsV2Command,
   S3Client,
   UploadPartCopyCommand,
@@ -32,6 +33,11 @@ const MiB = 1024 * 1024;
 const maxCopyBytes = 5 * 1024 * MiB;
 const minPartBytes = 5 * MiB;
 
+function isNotImplemented(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501;
+}
+
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
@@ -45,6 +51,7 @@ export class S3Driver implements StorageDriver {
   readonly name = 's3';
   private readonly client: S3Client;
   private readonly prefix: string;
+  private partCopySupported = true;
 
   constructor(private readonly options: S3Options) {
     this.client = new S3Client({
@@ -64,6 +71,11 @@ export class S3Driver implements StorageDriver {
 
   private key(key: string): string {
     return `${this.prefix}${key}`;
+  }
+
+  /** `bucket/key` with each path segment URL-encoded, as CopyObject and UploadPartCopy take it. */
+  private copySource(key: string): string {
+    return `${this.options.bucket}/${this.key(key).split('/').map(encodeURIComponent).join('/')}`;
   }
 
   async stat(key: string): Promise<ObjectInfo | null> {
@@ -136,15 +148,21 @@ export class S3Driver implements StorageDriver {
         new CopyObjectCommand({
           Bucket: this.options.bucket,
           Key: this.key(key),
-          CopySource: encodeURIComponent(`${this.options.bucket}/${this.key(sources[0] as string)}`),
+          CopySource: this.copySource(sources[0] as string),
         }),
       );
       return;
     }
     const copyable = infos.every((info, i) => i === infos.length - 1 || info.size >= minPartBytes);
-    if (copyable && total > 0) {
-      await this.copyParts(key, infos);
-      return;
+    if (copyable && total > 0 && this.partCopySupported) {
+      try {
+        await this.copyParts(key, infos);
+        return;
+      } catch (error) {
+        if (!isNotImplemented(error)) throw error;
+        // Some S3-compatible stores lack UploadPartCopy: from now on, join through this process.
+        this.partCopySupported = false;
+      }
     }
     // Small chunks cannot be parts of a multipart copy: stream them through once.
     const joined = Readable.from(this.readAll(sources));
@@ -173,7 +191,7 @@ export class S3Driver implements StorageDriver {
               Key: this.key(key),
               UploadId,
               PartNumber,
-              CopySource: encodeURIComponent(`${Bucket}/${this.key(info.key)}`),
+              CopySource: this.copySource(info.key),
               ...(info.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
             }),
           );
@@ -251,14 +269,21 @@ export class S3Driver implements StorageDriver {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({
-          Bucket,
-          Prefix: this.prefix || undefined,
-          KeyMarker,
-          UploadIdMarker,
-        }),
-      );
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket,
+            Prefix: this.prefix || undefined,
+            KeyMarker,
+            UploadIdMarker,
+          }),
+        );
+      } catch (error) {
+        // A store without ListMultipartUploads expires incomplete uploads by its own lifecycle rules.
+        if (isNotImplemented(error)) return;
+        throw error;
+      }
       for (const upload of page.Uploads ?? []) {
         if ((upload.Initiated?.getTime() ?? 0) < cutoff) {
           await this.client
