@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { createWriteStream, type Dirent } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -50,13 +50,8 @@ export class FilesystemDriver implements StorageDriver {
     const handle = await open(file, 'r').catch((error: unknown) => {
       throw isMissing(error) ? new ObjectNotFoundError(key) : error;
     });
-    return createReadStream('', {
-      fd: handle.fd,
-      start: range?.start,
-      end: range?.end,
-      highWaterMark: 256 * 1024,
-      autoClose: true,
-    }).on('close', () => void handle.close().catch(() => undefined));
+    // The stream owns the handle and closes it once, whether it ends, fails or is destroyed.
+    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
   }
 
   private async temporary(): Promise<string> {
