@@ -96,6 +96,10 @@ export async function referrers(
   const descriptors = await manifests.referrers(name, digest, artifactType || undefined);
   if (artifactType) reply.header('OCI-Filters-Applied', 'artifactType');
   return reply
-    .type(mediaTypes.ociIndex)
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests: descriptors }));
+    .header('Content-Type', mediaTypes.ociIndex)
+    .send(
+      Buffer.from(
+        JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests: descriptors }),
+      ),
+    );
 }
