@@ -32,7 +32,10 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const blobs = new BlobService(ctx);
   return {
     blobs,
-    uploads: new UploadService(ctx, blobs, config.registry.uploadTtlHours * 3_600_000),
+    uploads: new UploadService(ctx, blobs, {
+      ttlMs: config.registry.uploadTtlHours * 3_600_000,
+      orphanGraceMs: config.registry.orphanGraceMinutes * 60_000,
+    }),
     manifests: new ManifestService(ctx, {
       maxBytes: config.registry.manifestMaxBytes,
       catalogMaxEntries: config.registry.catalogMaxEntries,

@@ -57,6 +57,12 @@ export const ConfigSchema = Type.Object(
           default: 24,
           description: 'abandoned uploads expire',
         }),
+        orphanGraceMinutes: Type.Number({
+          minimum: 0,
+          default: 60,
+          description:
+            'age after which upload data that no upload owns is removed at start (in-flight writes are younger)',
+        }),
         catalogMaxEntries: Type.Integer({ minimum: 1, default: 1000 }),
       },
       { additionalProperties: false, default: {} },

@@ -38,7 +38,6 @@ export interface CommittedBlob {
 }
 
 const uploadIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const orphanGraceMs = 60 * 60 * 1000;
 
 /**
  * Blob uploads (monolithic, streamed and chunked). Each chunk is stored as its own object under
@@ -52,7 +51,7 @@ export class UploadService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly blobs: BlobService,
-    private readonly ttlMs: number,
+    private readonly limits: { readonly ttlMs: number; readonly orphanGraceMs: number },
   ) {}
 
   async start(repository: string): Promise<UploadState> {
@@ -114,7 +113,8 @@ export class UploadService {
     assertRepositoryName(repository);
     const parsed = parseDigest(digest);
     const hash = newHash(parsed.algorithm);
-    const key = uploadSegmentKey(randomUUID(), 'monolithic');
+    const id = randomUUID();
+    const key = uploadSegmentKey(id, 'monolithic');
     try {
       const size = await this.writeSegment(key, body, hash, length);
       const actual = `${parsed.algorithm}:${hash.digest('hex')}`;
@@ -127,7 +127,7 @@ export class UploadService {
       await this.blobs.link(repository, digest, size);
       return { digest, size };
     } finally {
-      await this.ctx.storage.delete(key).catch(() => undefined);
+      await this.discard(id);
     }
   }
 
@@ -144,7 +144,7 @@ export class UploadService {
    */
   async cleanup(): Promise<{ expired: number; orphaned: number }> {
     const now = this.ctx.now();
-    const stale = await staleUploadIds(this.ctx.db, now - this.ttlMs);
+    const stale = await staleUploadIds(this.ctx.db, Math.floor(now - this.limits.ttlMs));
     for (const id of stale) {
       await deleteUpload(this.ctx.db, id);
       await this.discard(id);
@@ -152,7 +152,7 @@ export class UploadService {
     const candidates = new Set<string>();
     for await (const object of this.ctx.storage.list(uploadsRoot)) {
       const id = object.key.slice(uploadsRoot.length).split('/')[0] as string;
-      if (object.modified.getTime() < now - orphanGraceMs) candidates.add(id);
+      if (object.modified.getTime() < now - this.limits.orphanGraceMs) candidates.add(id);
     }
     const live = await existingUploadIds(this.ctx.db, [...candidates]);
     let orphaned = 0;
@@ -161,7 +161,7 @@ export class UploadService {
       await this.discard(id);
       orphaned++;
     }
-    await this.ctx.storage.cleanup(orphanGraceMs);
+    await this.ctx.storage.cleanup(this.limits.orphanGraceMs);
     return { expired: stale.length, orphaned };
   }
 
