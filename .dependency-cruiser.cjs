@@ -1,7 +1,7 @@
 /**
  * The layer rule of ../shared/STYLE.md: a folder under src/ imports only from itself and from the
  * layers below it. Same-rank folders (db/storage, auth/events/jobs, scan/replication, registry/api)
- * never import each other.
+ * never import each other. At the top, app.ts < main.ts (the composition root) < cli.
  */
 const layers = [
   ['lib'],
@@ -11,7 +11,9 @@ const layers = [
   ['auth', 'events', 'jobs'],
   ['scan', 'replication'],
   ['registry', 'api'],
-  ['app.ts', 'main.ts', 'cli'],
+  ['app.ts'],
+  ['main.ts'],
+  ['cli'],
 ];
 
 const pathOf = (name) => (name.endsWith('.ts') ? `^src/${name.replace('.', '\\.')}$` : `^src/${name}/`);

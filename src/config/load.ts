@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { type Config, ConfigSchema } from './schema.js';
 
@@ -110,8 +110,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (errors.length > 0) {
     const lines = errors.slice(0, 10).map((e) => {
       const key = e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-      const unknown = e.message.includes('additional') ? ' (unknown key)' : '';
-      return `  ${key}: ${e.message}${unknown}`;
+      const message = e.type === ValueErrorType.ObjectAdditionalProperties ? 'unknown key' : e.message;
+      return `  ${key}: ${message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
-import type { Dialect } from './index.js';
+import type { Dialect } from './dialect.js';
 
 /** The registry's data: repositories, blob links, manifests and their references, tags and uploads. */
 export function registryMigration(dialect: Dialect): Migration {

@@ -1,7 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
+import type { Dialect } from './dialect.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect };
 
 /** Numbered, frozen once landed; each runs on SQLite and PostgreSQL alike. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
