@@ -1,0 +1,301 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeMultiArchLayout } from '../support/fixtures.js';
+import { type BerthProcess, spawnBerth } from '../support/process.js';
+import { startReferenceRegistry } from '../support/reference-registry.js';
+import { tempDir } from '../support/services.js';
+
+const exec = promisify(execFile);
+
+/** Runs a client program; a failure reports its output. */
+async function run(program: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  try {
+    const { stdout } = await exec(program, args, {
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${program} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
+  }
+}
+
+async function blobsOf(layout: string): Promise<Record<string, string>> {
+  const dir = path.join(layout, 'blobs', 'sha256');
+  const result: Record<string, string> = {};
+  for (const name of await readdir(dir)) {
+    result[name] = createHash('sha256')
+      .update(await readFile(path.join(dir, name)))
+      .digest('hex');
+  }
+  return result;
+}
+
+interface Outcome {
+  indexRaw: string;
+  pulledBlobs: Record<string, string>;
+  tags: string[];
+  builtDigest: string;
+  podmanPulled: string;
+  podmanPushedRaw: string;
+  ctrPulled: string;
+  afterDelete: string;
+}
+
+/**
+ * The same client steps against Berth and against Debian's docker-registry (Distribution 2.8): the
+ * results must be the same, byte for byte.
+ */
+describe('real clients against Berth, compared with Distribution 2.8', () => {
+  let work: { dir: string; remove: () => Promise<void> };
+  let berth: BerthProcess;
+  let reference: Awaited<ReturnType<typeof startReferenceRegistry>>;
+  let fixture: Awaited<ReturnType<typeof writeMultiArchLayout>>;
+  let storageFlags: string[];
+  let policy: string;
+  let containerd: { stop: () => Promise<void>; socket: string };
+  const outcomes: Record<string, Outcome> = {};
+
+  beforeAll(async () => {
+    for (const program of ['skopeo', 'buildah', 'podman', 'docker-registry', 'containerd', 'ctr']) {
+      await run('sh', ['-c', `command -v ${program}`]).catch(() => {
+        throw new Error(`${program} is not installed: run scripts/test-deps.sh as root`);
+      });
+    }
+    work = await tempDir('berth-e2e-');
+    berth = await spawnBerth({ BERTH_DATA_DIR: path.join(work.dir, 'berth') });
+    reference = await startReferenceRegistry(path.join(work.dir, 'reference'));
+    fixture = await writeMultiArchLayout(path.join(work.dir, 'fixture'), 'multi', [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64' },
+    ]);
+    policy = path.join(work.dir, 'policy.json');
+    await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    storageFlags = [
+      '--root',
+      path.join(work.dir, 'buildah'),
+      '--runroot',
+      path.join(work.dir, 'buildah-run'),
+      '--storage-driver',
+      'vfs',
+    ];
+    // One local image, committed once, so that both registries receive the same bytes.
+    const container = (await run('buildah', [...storageFlags, 'from', 'scratch'])).trim();
+    await writeFile(path.join(work.dir, 'hello.txt'), 'hello from buildah\n');
+    await run('buildah', [
+      ...storageFlags,
+      'copy',
+      container,
+      path.join(work.dir, 'hello.txt'),
+      '/hello.txt',
+    ]);
+    await run('buildah', [...storageFlags, 'config', '--cmd', '/hello', container]);
+    await run('buildah', [...storageFlags, 'commit', '--quiet', container, 'e2e-built']);
+    containerd = await startContainerd(path.join(work.dir, 'containerd'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await containerd?.stop();
+    if (berth) {
+      berth.child.kill('SIGTERM');
+      expect(await berth.exited).toBe(0);
+    }
+    await reference?.stop();
+    await run('sh', ['-c', `chmod -R u+w ${work.dir} 2>/dev/null; true`]);
+    await work?.remove();
+  });
+
+  async function startContainerd(dir: string) {
+    const socket = path.join(dir, 'containerd.sock');
+    const config = path.join(work.dir, 'containerd.toml');
+    await writeFile(
+      config,
+      `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${socket}"\n[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n`,
+    );
+    const { spawn } = await import('node:child_process');
+    const child = spawn('containerd', ['--config', config], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (
+        await run('ctr', ['--address', socket, 'version']).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return {
+      socket,
+      stop: async () => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+
+  async function exercise(name: string, host: string): Promise<Outcome> {
+    const skopeo = ['--insecure-policy'];
+    const image = `docker://${host}/e2e/multi:v1`;
+    await run('skopeo', [
+      ...skopeo,
+      'copy',
+      '--all',
+      '--dest-tls-verify=false',
+      `oci:${path.join(work.dir, 'fixture')}:multi`,
+      image,
+    ]);
+    const indexRaw = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', image]);
+    const out = path.join(work.dir, `pulled-${name}`);
+    await run('skopeo', [...skopeo, 'copy', '--all', '--src-tls-verify=false', image, `oci:${out}:multi`]);
+    const pulledBlobs = await blobsOf(out);
+    await run('skopeo', [
+      ...skopeo,
+      'copy',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      image,
+      `docker://${host}/e2e/multi:v2`,
+    ]);
+    const tags = (
+      JSON.parse(await run('skopeo', ['list-tags', '--tls-verify=false', `docker://${host}/e2e/multi`])) as {
+        Tags: string[];
+      }
+    ).Tags;
+
+    const digestFile = path.join(work.dir, `digest-${name}`);
+    const built = `docker://${host}/e2e/built:v1`;
+    await run('buildah', [
+      ...storageFlags,
+      'push',
+      '--signature-policy',
+      policy,
+      '--tls-verify=false',
+      '--digestfile',
+      digestFile,
+      'e2e-built',
+      built,
+    ]);
+    const builtDigest = (await readFile(digestFile, 'utf8')).trim();
+
+    const podman = [
+      '--root',
+      path.join(work.dir, `podman-${name}`),
+      '--runroot',
+      path.join(work.dir, `podman-run-${name}`),
+      '--storage-driver',
+      'vfs',
+    ];
+    await run('podman', [
+      ...podman,
+      'pull',
+      '--signature-policy',
+      policy,
+      '--tls-verify=false',
+      `${host}/e2e/built:v1`,
+    ]);
+    const podmanPulled = (
+      await run('podman', [...podman, 'image', 'inspect', '--format', '{{.Digest}}', `${host}/e2e/built:v1`])
+    ).trim();
+    await run('podman', [
+      ...podman,
+      'push',
+      '--signature-policy',
+      policy,
+      '--tls-verify=false',
+      `${host}/e2e/built:v1`,
+      `${host}/e2e/podman:v1`,
+    ]);
+    const podmanPushedRaw = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${host}/e2e/podman:v1`,
+    ]);
+
+    const ctr = ['--address', containerd.socket, '--namespace', name];
+    await run('ctr', [...ctr, 'images', 'pull', '--plain-http', '--all-platforms', `${host}/e2e/multi:v1`]);
+    const listed = await run('ctr', [...ctr, 'images', 'ls', '--quiet']);
+    await run('ctr', [
+      ...ctr,
+      'images',
+      'push',
+      '--plain-http',
+      `${host}/e2e/ctr:pushed`,
+      `${host}/e2e/multi:v1`,
+    ]);
+    const ctrPushed = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${host}/e2e/ctr:pushed`,
+    ]);
+    expect(ctrPushed).toBe(indexRaw);
+
+    await run('skopeo', [...skopeo, 'delete', '--tls-verify=false', `docker://${host}/e2e/podman:v1`]);
+    const afterDelete = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${host}/e2e/podman:v1`,
+    ]).catch((error: Error) =>
+      /manifest unknown/i.test(error.message) ? 'manifest unknown' : `unexpected: ${error.message}`,
+    );
+    return {
+      indexRaw,
+      pulledBlobs,
+      tags,
+      builtDigest,
+      podmanPulled,
+      podmanPushedRaw,
+      ctrPulled: listed.trim(),
+      afterDelete,
+    };
+  }
+
+  it('skopeo, buildah, podman and ctr work against Distribution 2.8 (the reference run)', async () => {
+    outcomes.reference = await exercise('reference', reference.host);
+  }, 300_000);
+
+  it('skopeo, buildah, podman and ctr work against Berth, with the same results', async () => {
+    const outcome = await exercise('berth', new URL(berth.url).host);
+    outcomes.berth = outcome;
+    // Multi-arch index pushed with --all and pulled back byte-identical.
+    expect(JSON.parse(outcome.indexRaw)).toEqual(
+      JSON.parse(
+        await readFile(
+          path.join(work.dir, 'fixture', 'blobs', 'sha256', fixture.indexDigest.slice(7)),
+          'utf8',
+        ),
+      ),
+    );
+    const expectedBlobs = await blobsOf(path.join(work.dir, 'fixture'));
+    expect(outcome.pulledBlobs).toEqual(expectedBlobs);
+    expect(outcome.tags.sort()).toEqual(['v1', 'v2']);
+    expect(outcome.podmanPulled).toBe(outcome.builtDigest);
+    expect(outcome.ctrPulled).toContain('e2e/multi:v1');
+    expect(outcome.afterDelete).toBe('manifest unknown');
+    // Unlike Distribution, Berth refuses to delete a platform manifest that an index still lists
+    // (tag v2 points at the amd64 child): the multi-arch image stays whole.
+    const refused = await run('skopeo', [
+      '--insecure-policy',
+      'delete',
+      '--tls-verify=false',
+      `docker://${new URL(berth.url).host}/e2e/multi:v2`,
+    ]).catch((error: Error) => error.message);
+    expect(refused).toMatch(/DENIED.*part of index/);
+    const reference = outcomes.reference as Outcome;
+    expect(outcome).toEqual({
+      ...reference,
+      ctrPulled: reference.ctrPulled.replaceAll(
+        reference.ctrPulled.split('/')[0] as string,
+        new URL(berth.url).host,
+      ),
+    });
+  }, 300_000);
+});
