@@ -1,0 +1,312 @@
+/**
+ * `npm run bench`: Berth and Debian's docker-registry (Distribution 2.8) side by side on this machine,
+ * the same workload against each, alternating runs, each registry freshly started. Prints every
+ * figure for both and the ratio Berth / docker-registry, with the issue's targets.
+ *
+ * Needs (as the tests do): skopeo, wrk, ab (apache2-utils), docker-registry. Options:
+ *   --rounds N     alternating rounds (median reported; default 1)
+ *   --duration S   seconds per request-rate phase (default 10)
+ *   --huge-mib N   size of the memory-test layer (default 2048)
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BenchImage, benchImages } from './images.js';
+import {
+  cpuSeconds,
+  exec,
+  peakRssMiB,
+  type Registry,
+  resetPeakRss,
+  startBerth,
+  startReference,
+} from './processes.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const rounds = option('rounds', 1);
+const duration = option('duration', 10);
+const hugeMiB = option('huge-mib', 2048);
+const connections = 32;
+
+type Metrics = Record<string, number>;
+
+const isRoot = process.getuid?.() === 0;
+
+/** skopeo with a private, empty blob-info cache, so it never skips an upload by mounting a blob it saw before. */
+async function skopeo(copyArgs: string[], work: string): Promise<number> {
+  const base = ['skopeo', '--insecure-policy', 'copy', ...copyArgs];
+  const command = isRoot
+    ? [
+        'unshare',
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o size=16m tmpfs /var/lib/containers/cache && exec "$@"',
+        'sh',
+        ...base,
+      ]
+    : base;
+  const started = performance.now();
+  await exec(command[0] as string, command.slice(1), {
+    env: { ...process.env, XDG_DATA_HOME: path.join(work, 'xdg') },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return (performance.now() - started) / 1000;
+}
+
+async function wrk(
+  url: string,
+  accept: string | undefined,
+  work: string,
+): Promise<{ rps: number; p99: number }> {
+  const script = path.join(work, 'wrk.lua');
+  await writeFile(
+    script,
+    `wrk.method = "GET"\n${accept ? `wrk.headers["Accept"] = "${accept}"\n` : ''}` +
+      'done = function(s, lat, req)\n  io.write(string.format("WRKRESULT %d %d %.0f %d\\n", s.requests, s.duration, lat:percentile(99), s.errors.status + s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout))\nend\n',
+  );
+  await exec('wrk', ['-t2', `-c${connections}`, '-d2s', '-s', script, url]);
+  const { stdout } = await exec('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, '-s', script, url]);
+  const [requests, micros, p99, errors] = (/WRKRESULT (.*)/.exec(stdout)?.[1] ?? '')
+    .split(' ')
+    .map(Number) as number[];
+  if (errors) throw new Error(`wrk saw ${errors} errors on ${url}`);
+  return { rps: (requests as number) / ((micros as number) / 1e6), p99: (p99 as number) / 1000 };
+}
+
+async function abHead(url: string): Promise<{ rps: number; p99: number }> {
+  await exec('ab', ['-q', '-k', '-i', '-c', String(connections), '-t', '2', '-n', '100000000', url]);
+  const { stdout } = await exec('ab', [
+    '-q',
+    '-k',
+    '-i',
+    '-c',
+    String(connections),
+    '-t',
+    String(duration),
+    '-n',
+    '100000000',
+    url,
+  ]);
+  const non2xx = Number(/Non-2xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  if (non2xx) throw new Error(`ab saw ${non2xx} non-2xx answers on ${url}`);
+  return {
+    rps: Number(/Requests per second:\s+([\d.]+)/.exec(stdout)?.[1]),
+    p99: Number(/\s99%\s+(\d+)/.exec(stdout)?.[1]),
+  };
+}
+
+async function pushTags(registry: Registry, repo: string, image: BenchImage, count: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const tag = `t${String(next++).padStart(5, '0')}`;
+      const res = await fetch(`${registry.url}/v2/${repo}/manifests/${tag}`, {
+        method: 'PUT',
+        body: image.manifestBody,
+        headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      if (res.status !== 201) throw new Error(`tag push answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+async function measure(
+  registry: Registry,
+  images: Awaited<ReturnType<typeof benchImages>>,
+  work: string,
+): Promise<Metrics> {
+  const m: Metrics = {};
+  const host = registry.host;
+  const cpu = () => cpuSeconds(registry.pid);
+  resetPeakRss(registry.pid);
+  let c0 = cpu();
+  const mib = images.large.bytes / 1048576;
+  m.push_large =
+    mib /
+    (await skopeo(
+      ['--dest-tls-verify=false', `oci:${images.large.dir}:latest`, `docker://${host}/bench/large:latest`],
+      work,
+    ));
+  m.push_large_cpu_ms_per_mib = ((cpu() - c0) * 1000) / mib;
+  c0 = cpu();
+  const pulled = path.join(work, `pull-${registry.name}`);
+  m.pull_large =
+    mib /
+    (await skopeo(
+      [
+        '--src-tls-verify=false',
+        '--dest-oci-accept-uncompressed-layers',
+        `docker://${host}/bench/large:latest`,
+        `oci:${pulled}:latest`,
+      ],
+      work,
+    ));
+  m.pull_large_cpu_ms_per_mib = ((cpu() - c0) * 1000) / mib;
+  await rm(pulled, { recursive: true, force: true });
+  m.push_many_small = await skopeo(
+    ['--dest-tls-verify=false', `oci:${images.small.dir}:latest`, `docker://${host}/bench/small:latest`],
+    work,
+  );
+
+  await skopeo(
+    ['--dest-tls-verify=false', `oci:${images.tiny.dir}:latest`, `docker://${host}/bench/tags:seed`],
+    work,
+  );
+  let started = performance.now();
+  await pushTags(registry, 'bench/tags', images.tiny, 1000);
+  m.tag_put_rps = 1000 / ((performance.now() - started) / 1000);
+
+  c0 = cpu();
+  const manifest = await wrk(
+    `${registry.url}/v2/bench/large/manifests/latest`,
+    'application/vnd.oci.image.manifest.v1+json',
+    work,
+  );
+  m.manifest_get_rps = manifest.rps;
+  m.manifest_get_p99_ms = manifest.p99;
+  const small = images.small.layers[0]?.digest as string;
+  const head = await abHead(`${registry.url}/v2/bench/small/blobs/${small}`);
+  m.blob_head_rps = head.rps;
+  m.blob_head_p99_ms = head.p99;
+  const tagsRes = await fetch(`${registry.url}/v2/bench/tags/tags/list?n=100`);
+  m.tags_list_returned = ((await tagsRes.json()) as { tags: string[] }).tags.length;
+  const tags = await wrk(`${registry.url}/v2/bench/tags/tags/list?n=100`, undefined, work);
+  m.tags_list_rps = tags.rps;
+  m.tags_list_p99_ms = tags.p99;
+  m.peak_rss_mib = peakRssMiB(registry.pid);
+
+  // Memory with one very large layer: push and pull it, reading the peak over just that.
+  resetPeakRss(registry.pid);
+  started = performance.now();
+  const hugeMib = images.huge.bytes / 1048576;
+  m.huge_push =
+    hugeMib /
+    (await skopeo(
+      ['--dest-tls-verify=false', `oci:${images.huge.dir}:latest`, `docker://${host}/bench/huge:latest`],
+      work,
+    ));
+  const hugePulled = path.join(work, `huge-${registry.name}`);
+  m.huge_pull =
+    hugeMib /
+    (await skopeo(
+      [
+        '--src-tls-verify=false',
+        '--dest-oci-accept-uncompressed-layers',
+        `docker://${host}/bench/huge:latest`,
+        `oci:${hugePulled}:latest`,
+      ],
+      work,
+    ));
+  await rm(hugePulled, { recursive: true, force: true });
+  m.huge_peak_rss_mib = peakRssMiB(registry.pid);
+  return m;
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] as number;
+
+interface Row {
+  metric: string;
+  unit: string;
+  /** How Berth / reference compares with the target: a minimum ratio, or an absolute bound on Berth's figure. */
+  target?: { ratioAtLeast?: number; berthAtMost?: number };
+  lowerIsBetter?: boolean;
+}
+
+const rows: Row[] = [
+  { metric: 'push_large', unit: 'MiB/s', target: { ratioAtLeast: 1.0 } },
+  { metric: 'push_large_cpu_ms_per_mib', unit: 'ms', lowerIsBetter: true },
+  { metric: 'pull_large', unit: 'MiB/s', target: { ratioAtLeast: 1.0 } },
+  { metric: 'pull_large_cpu_ms_per_mib', unit: 'ms', lowerIsBetter: true },
+  { metric: 'push_many_small', unit: 's', lowerIsBetter: true, target: { ratioAtLeast: 1.0 } },
+  { metric: 'tag_put_rps', unit: 'req/s' },
+  { metric: 'manifest_get_rps', unit: 'req/s', target: { ratioAtLeast: 3 } },
+  { metric: 'manifest_get_p99_ms', unit: 'ms', lowerIsBetter: true, target: { berthAtMost: 30 } },
+  { metric: 'blob_head_rps', unit: 'req/s', target: { ratioAtLeast: 3 } },
+  { metric: 'blob_head_p99_ms', unit: 'ms', lowerIsBetter: true, target: { berthAtMost: 30 } },
+  { metric: 'tags_list_rps', unit: 'req/s', target: { ratioAtLeast: 3 } },
+  { metric: 'tags_list_p99_ms', unit: 'ms', lowerIsBetter: true, target: { berthAtMost: 30 } },
+  { metric: 'tags_list_returned', unit: 'tags' },
+  { metric: 'peak_rss_mib', unit: 'MiB', lowerIsBetter: true, target: { berthAtMost: 200 } },
+  { metric: 'huge_push', unit: 'MiB/s' },
+  { metric: 'huge_pull', unit: 'MiB/s' },
+  { metric: 'huge_peak_rss_mib', unit: 'MiB', lowerIsBetter: true, target: { berthAtMost: 200 } },
+];
+
+async function main(): Promise<void> {
+  for (const tool of ['skopeo', 'wrk', 'ab', 'docker-registry']) {
+    await exec('sh', ['-c', `command -v ${tool}`]).catch(() => {
+      throw new Error(`${tool} is not installed (apt-get install skopeo wrk apache2-utils docker-registry)`);
+    });
+  }
+  if (!existsSync(path.join(root, 'dist/cli/index.js')))
+    throw new Error('run npm run build first (npm run bench does)');
+  const cache = path.join(root, '.bench', 'cache');
+  console.error(`[bench] preparing images in ${cache} (deterministic, generated once)`);
+  const images = await benchImages(cache, hugeMiB);
+  const results: Record<string, Metrics[]> = { berth: [], 'docker-registry': [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const name of round % 2 ? ['docker-registry', 'berth'] : ['berth', 'docker-registry']) {
+      const work = await mkdtemp(path.join(tmpdir(), 'berth-bench-'));
+      const registry =
+        name === 'berth'
+          ? await startBerth(root, path.join(work, 'data'))
+          : await startReference(path.join(work, 'data'));
+      try {
+        console.error(`[bench] round ${round}: ${name} (pid ${registry.pid}) at ${registry.url}`);
+        const metrics = await measure(registry, images, work);
+        results[name]?.push(metrics);
+        console.error(
+          `[bench] ${name}: ${JSON.stringify(metrics, (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}`,
+        );
+      } finally {
+        await registry.stop();
+        await rm(work, { recursive: true, force: true });
+      }
+    }
+  }
+  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
+  const lines = [
+    `Berth vs Distribution 2.8 (docker-registry), ${rounds} round(s), medians; ${connections} connections, ${duration}s per rate; node ${process.version}, ${(await exec('nproc')).stdout.trim()} cores`,
+    '',
+    '| metric | unit | berth | docker-registry | berth / docker-registry | target | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  let failed = 0;
+  for (const row of rows) {
+    const berth = median(results.berth?.map((m) => m[row.metric] as number) ?? []);
+    const reference = median(results['docker-registry']?.map((m) => m[row.metric] as number) ?? []);
+    const ratio = row.lowerIsBetter ? reference / berth : berth / reference;
+    let target = '';
+    let met = '';
+    if (row.target?.ratioAtLeast !== undefined) {
+      target = `≥ ${row.target.ratioAtLeast}×${row.lowerIsBetter ? ' (inverse)' : ''}`;
+      met = ratio >= row.target.ratioAtLeast ? 'yes' : 'NO';
+    }
+    if (row.target?.berthAtMost !== undefined) {
+      target = `berth ≤ ${row.target.berthAtMost}`;
+      met = berth <= row.target.berthAtMost ? 'yes' : 'NO';
+    }
+    if (met === 'NO') failed++;
+    lines.push(
+      `| ${row.metric} | ${row.unit} | ${fmt(berth)} | ${fmt(reference)} | ${ratio.toFixed(2)}×${row.lowerIsBetter ? ' (ref/berth)' : ''} | ${target} | ${met} |`,
+    );
+  }
+  lines.push('', failed ? `${failed} target(s) not met` : 'all targets met');
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
