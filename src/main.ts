@@ -23,9 +23,9 @@ export interface RunningServer {
 
 /** The composition root: config → logger → database (+ migrations) → storage → services → app → listen. */
 export async function startServer(config: Config, logger = createLogger(config)): Promise<RunningServer> {
-  const database = connectDatabase(databaseUrl(config), { poolSize: config.database.poolSize });
+  const database = await connectDatabase(databaseUrl(config), { poolSize: config.database.poolSize });
   await migrateToLatest(database);
-  const storage = createStorage(config);
+  const storage = await createStorage(config);
   const deps = { database, storage, logger };
   const services = createServices(deps, config);
   const app = await buildApp(deps, config, services);

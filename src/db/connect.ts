@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { type Dialect, migrationProvider } from './migrations/index.js';
 import type { Database } from './tables.js';
 
@@ -16,9 +14,13 @@ export interface ConnectOptions {
   poolSize?: number;
 }
 
-/** Opens `postgres://…` or `sqlite:PATH` (`sqlite::memory:` for an in-memory database). */
-export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
+/**
+ * Opens `postgres://…` or `sqlite:PATH` (`sqlite::memory:` for an in-memory database); only the chosen
+ * database's driver is loaded.
+ */
+export async function connectDatabase(url: string, options: ConnectOptions = {}): Promise<DatabaseHandle> {
   if (/^postgres(ql)?:\/\//.test(url)) {
+    const { default: pg } = await import('pg');
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') => {
         // bigint (int8) holds sizes and epoch milliseconds, all well inside 2^53.
@@ -35,12 +37,27 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     throw new Error(`database url must start with postgres:// or sqlite: (got "${url.split('@').pop()}")`);
   const file = match[1] as string;
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const { default: SQLite } = await import('better-sqlite3');
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep them by SQL text.
+  const statements = new Map<string, ReturnType<typeof sqlite.prepare>>();
+  const database = {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= 1000) statements.clear();
+        statement = sqlite.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -44,8 +44,9 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
       .type('application/json')
       .send(ociError('UNSUPPORTED', `no such endpoint: ${request.url.slice(0, 200)}`));
   });
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+    done();
   });
 
   const base = (_request: FastifyRequest, reply: FastifyReply) => reply.type('application/json').send('{}');

@@ -2,4 +2,4 @@ export { createStorage } from './create.js';
 export { type ByteRange, type ObjectInfo, ObjectNotFoundError, type StorageDriver } from './driver.js';
 export { FilesystemDriver, type FilesystemOptions } from './filesystem.driver.js';
 export * from './paths.js';
-export { S3Driver, type S3Options } from './s3.driver.js';
+export type { S3Options } from './s3.driver.js';

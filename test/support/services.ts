@@ -5,7 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import S3rver from 's3rver';
 import { connectDatabase, type DatabaseHandle, migrateToLatest } from '../../src/db/index.js';
-import { FilesystemDriver, S3Driver, type StorageDriver } from '../../src/storage/index.js';
+import { FilesystemDriver, type StorageDriver } from '../../src/storage/index.js';
+import { S3Driver } from '../../src/storage/s3.driver.js';
 
 /** The PostgreSQL that tests use; setup (scripts/test-deps.sh) makes sure it answers, so tests never skip it. */
 export const pgAdminUrl = process.env.BERTH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -20,7 +21,7 @@ export async function tempDir(prefix = 'berth-test-'): Promise<{ dir: string; re
 
 export interface TestDatabase {
   readonly url: string;
-  open(): DatabaseHandle;
+  open(): Promise<DatabaseHandle>;
   drop(): Promise<void>;
 }
 
@@ -29,7 +30,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   if (kind === 'sqlite') {
     const { dir, remove } = await tempDir('berth-db-');
     const url = `sqlite:${path.join(dir, 'berth.db')}`;
-    const handle = connectDatabase(url);
+    const handle = await connectDatabase(url);
     await migrateToLatest(handle);
     await handle.close();
     return { url, open: () => connectDatabase(url), drop: remove };
@@ -41,7 +42,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   await admin.end();
   const url = new URL(pgAdminUrl);
   url.pathname = `/${name}`;
-  const handle = connectDatabase(url.toString());
+  const handle = await connectDatabase(url.toString());
   await migrateToLatest(handle);
   await handle.close();
   return {

@@ -1,23 +1,25 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/index.js';
+import { type Database, prepared } from '../../db/index.js';
 
 type Db = Kysely<Database>;
 
-/** The size of a blob linked into a repository, or undefined when it is not linked there. */
-export async function linkedBlobSize(
-  db: Db,
-  repository: string,
-  digest: string,
-): Promise<number | undefined> {
-  const row = await db
+const linkedBlobSizeQuery = prepared((db: Db, repository: string, digest: string) =>
+  db
     .selectFrom('repository_blobs as rb')
     .innerJoin('repositories as r', 'r.id', 'rb.repository_id')
     .innerJoin('blobs as b', 'b.digest', 'rb.digest')
     .select('b.size')
     .where('r.name', '=', repository)
-    .where('rb.digest', '=', digest)
-    .executeTakeFirst();
-  return row?.size;
+    .where('rb.digest', '=', digest),
+);
+
+/** The size of a blob linked into a repository, or undefined when it is not linked there (the blob HEAD hot path). */
+export async function linkedBlobSize(
+  db: Db,
+  repository: string,
+  digest: string,
+): Promise<number | undefined> {
+  return (await linkedBlobSizeQuery(db, repository, digest))[0]?.size;
 }
 
 export async function storedBlobSize(db: Db, digest: string): Promise<number | undefined> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, NewManifest, ReferenceKind } from '../../db/index.js';
+import { type Database, type NewManifest, prepared, type ReferenceKind } from '../../db/index.js';
 
 type Db = Kysely<Database>;
 
@@ -15,18 +15,33 @@ function toStored(row: { digest: string; media_type: string; content: Buffer }):
   return { digest: row.digest, mediaType: row.media_type, content: row.content };
 }
 
+const manifestByDigestQuery = prepared((db: Db, repository: string, digest: string) =>
+  db
+    .selectFrom('manifests as m')
+    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+    .select(manifestColumns)
+    .where('r.name', '=', repository)
+    .where('m.digest', '=', digest),
+);
+
+const manifestByTagQuery = prepared((db: Db, repository: string, tag: string) =>
+  db
+    .selectFrom('tags as t')
+    .innerJoin('repositories as r', 'r.id', 't.repository_id')
+    .innerJoin('manifests as m', (join) =>
+      join.onRef('m.repository_id', '=', 't.repository_id').onRef('m.digest', '=', 't.digest'),
+    )
+    .select(manifestColumns)
+    .where('r.name', '=', repository)
+    .where('t.name', '=', tag),
+);
+
 export async function manifestByDigest(
   db: Db,
   repository: string,
   digest: string,
 ): Promise<StoredManifest | undefined> {
-  const row = await db
-    .selectFrom('manifests as m')
-    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-    .select(manifestColumns)
-    .where('r.name', '=', repository)
-    .where('m.digest', '=', digest)
-    .executeTakeFirst();
+  const row = (await manifestByDigestQuery(db, repository, digest))[0];
   return row && toStored(row);
 }
 
@@ -35,16 +50,7 @@ export async function manifestByTag(
   repository: string,
   tag: string,
 ): Promise<StoredManifest | undefined> {
-  const row = await db
-    .selectFrom('tags as t')
-    .innerJoin('repositories as r', 'r.id', 't.repository_id')
-    .innerJoin('manifests as m', (join) =>
-      join.onRef('m.repository_id', '=', 't.repository_id').onRef('m.digest', '=', 't.digest'),
-    )
-    .select(manifestColumns)
-    .where('r.name', '=', repository)
-    .where('t.name', '=', tag)
-    .executeTakeFirst();
+  const row = (await manifestByTagQuery(db, repository, tag))[0];
   return row && toStored(row);
 }
 
@@ -152,20 +158,31 @@ export async function deleteManifest(db: Db, repositoryId: number, digest: strin
   return Number(result.numDeletedRows) > 0;
 }
 
+const firstTagsQuery = prepared((db: Db, repositoryId: number, limit: number) =>
+  db.selectFrom('tags').select('name').where('repository_id', '=', repositoryId).orderBy('name').limit(limit),
+);
+
+const nextTagsQuery = prepared((db: Db, repositoryId: number, last: string, limit: number) =>
+  db
+    .selectFrom('tags')
+    .select('name')
+    .where('repository_id', '=', repositoryId)
+    .where('name', '>', last)
+    .orderBy('name')
+    .limit(limit),
+);
+
 export async function listTags(
   db: Db,
   repositoryId: number,
   last: string | undefined,
   limit: number,
 ): Promise<string[]> {
-  let query = db
-    .selectFrom('tags')
-    .select('name')
-    .where('repository_id', '=', repositoryId)
-    .orderBy('name')
-    .limit(limit);
-  if (last !== undefined) query = query.where('name', '>', last);
-  return (await query.execute()).map((r) => r.name);
+  const rows =
+    last === undefined
+      ? await firstTagsQuery(db, repositoryId, limit)
+      : await nextTagsQuery(db, repositoryId, last, limit);
+  return rows.map((r) => r.name);
 }
 
 export interface ReferrerRow {

@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/index.js';
+import { type Database, prepared } from '../../db/index.js';
 
 type Db = Kysely<Database>;
 
+const repositoryIdQuery = prepared((db: Db, name: string) =>
+  db.selectFrom('repositories').select('id').where('name', '=', name),
+);
+
 export async function findRepositoryId(db: Db, name: string): Promise<number | undefined> {
-  const row = await db.selectFrom('repositories').select('id').where('name', '=', name).executeTakeFirst();
-  return row?.id;
+  return (await repositoryIdQuery(db, name))[0]?.id;
 }
 
 /** The repository's id, created on first use; safe when two requests create it at once. */
