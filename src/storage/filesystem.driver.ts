@@ -70,7 +70,7 @@ export class FilesystemDriver implements StorageDriver {
     if (!this.options.fsync) return;
     const handle = await open(file, 'r+');
     try {
-      await handle.sync();
+      await handle.datasync();
     } finally {
       await handle.close();
     }

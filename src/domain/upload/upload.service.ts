@@ -84,7 +84,10 @@ export class UploadService {
     let upload = await this.load(repository, id);
     let hash: Hash | undefined;
     if (body) ({ upload, hash } = await this.appendChunk(upload, body, chunk));
-    if (parsed.algorithm !== 'sha256' || !hash) hash = await this.hashOf(upload, parsed.algorithm);
+    // The running sha256 of this process when it has one for exactly these bytes; else read them back.
+    if (parsed.algorithm !== 'sha256') hash = undefined;
+    else hash ??= this.hashes.take(upload.id, upload.size);
+    hash ??= await this.hashOf(upload, parsed.algorithm);
     const actual = `${parsed.algorithm}:${hash.digest('hex')}`;
     if (actual !== digest) {
       throw new BerthError('DIGEST_INVALID', `upload content has digest ${actual}, not ${digest}`, {
