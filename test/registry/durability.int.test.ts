@@ -186,3 +186,45 @@ describe('a server killed with SIGKILL in the middle of uploads', () => {
     }
   });
 });
+
+describe('SIGTERM', () => {
+  it('lets in-flight uploads finish, then exits 0', async () => {
+    const { dir, remove } = await tempDir('berth-term-');
+    try {
+      const server = await spawnBerth({ BERTH_DATA_DIR: dir });
+      const client = new RegistryClient(server.url);
+      const location = (await client.request('/v2/drain/blobs/uploads/', { method: 'POST' })).headers.get(
+        'location',
+      ) as string;
+      const data = randomBytes(2 * 1024 * 1024);
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let sent = 0;
+      const body = new ReadableStream({
+        async pull(controller) {
+          if (sent === 1024 * 1024) await gate;
+          if (sent >= data.length) {
+            controller.close();
+            return;
+          }
+          controller.enqueue(data.subarray(sent, sent + 256 * 1024));
+          sent += 256 * 1024;
+        },
+      });
+      const inFlight = client.request(location, { method: 'PATCH', body, duplex: 'half' } as RequestInit);
+      while (sent < 1024 * 1024) await new Promise((resolve) => setTimeout(resolve, 20));
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.child.exitCode).toBeNull();
+      release();
+      const res = await inFlight;
+      expect(res.status).toBe(202);
+      expect(res.headers.get('range')).toBe(`0-${data.length - 1}`);
+      expect(await server.exited).toBe(0);
+    } finally {
+      await remove();
+    }
+  });
+});
