@@ -51,7 +51,7 @@ export class FilesystemDriver implements StorageDriver {
       throw isMissing(error) ? new ObjectNotFoundError(key) : error;
     });
     // The stream owns the handle and closes it once, whether it ends, fails or is destroyed.
-    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
+    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
   }
 
   private async temporary(): Promise<string> {
@@ -78,7 +78,7 @@ export class FilesystemDriver implements StorageDriver {
 
   async write(key: string, source: Readable, signal?: AbortSignal): Promise<number> {
     const tmp = await this.temporary();
-    const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: 256 * 1024 });
+    const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
     try {
       await pipeline(source, sink, signal ? { signal } : {});
       await this.sync(tmp);

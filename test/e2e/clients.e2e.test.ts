@@ -4,9 +4,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReference } from '../../bench/processes.js';
 import { writeMultiArchLayout } from '../support/fixtures.js';
 import { type BerthProcess, spawnBerth } from '../support/process.js';
-import { startReferenceRegistry } from '../support/reference-registry.js';
 import { tempDir } from '../support/services.js';
 
 const exec = promisify(execFile);
@@ -54,7 +54,7 @@ interface Outcome {
 describe('real clients against Berth, compared with Distribution 2.8', () => {
   let work: { dir: string; remove: () => Promise<void> };
   let berth: BerthProcess;
-  let reference: Awaited<ReturnType<typeof startReferenceRegistry>>;
+  let reference: Awaited<ReturnType<typeof startReference>>;
   let fixture: Awaited<ReturnType<typeof writeMultiArchLayout>>;
   let storageFlags: string[];
   let policy: string;
@@ -69,7 +69,7 @@ describe('real clients against Berth, compared with Distribution 2.8', () => {
     }
     work = await tempDir('berth-e2e-');
     berth = await spawnBerth({ BERTH_DATA_DIR: path.join(work.dir, 'berth') });
-    reference = await startReferenceRegistry(path.join(work.dir, 'reference'));
+    reference = await startReference(path.join(work.dir, 'reference'));
     fixture = await writeMultiArchLayout(path.join(work.dir, 'fixture'), 'multi', [
       { os: 'linux', architecture: 'amd64' },
       { os: 'linux', architecture: 'arm64' },

@@ -51,19 +51,3 @@ export async function unlinkBlob(db: Db, repositoryId: number, digest: string): 
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
-
-/** Which of the digests are linked into the repository. */
-export async function linkedDigests(
-  db: Db,
-  repositoryId: number,
-  digests: readonly string[],
-): Promise<Set<string>> {
-  if (digests.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('repository_blobs')
-    .select('digest')
-    .where('repository_id', '=', repositoryId)
-    .where('digest', 'in', [...new Set(digests)])
-    .execute();
-  return new Set(rows.map((r) => r.digest));
-}

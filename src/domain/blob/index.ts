@@ -1,2 +1,2 @@
-export { linkedDigests, storedBlobSize } from './blob.repo.js';
+export { storedBlobSize } from './blob.repo.js';
 export { type BlobRange, BlobService, type OpenedBlob } from './blob.service.js';

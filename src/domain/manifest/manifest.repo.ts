@@ -54,21 +54,6 @@ export async function manifestByTag(
   return row && toStored(row);
 }
 
-export async function existingManifestDigests(
-  db: Db,
-  repositoryId: number,
-  digests: readonly string[],
-): Promise<Set<string>> {
-  if (digests.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('manifests')
-    .select('digest')
-    .where('repository_id', '=', repositoryId)
-    .where('digest', 'in', [...new Set(digests)])
-    .execute();
-  return new Set(rows.map((r) => r.digest));
-}
-
 /** Stores a manifest once per repository and digest; returns its id either way. */
 export async function insertManifest(
   db: Db,

@@ -3,15 +3,18 @@ import { digestOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName, assertTag } from '../../lib/names.js';
 import { readLimited } from '../../lib/streams.js';
-import { linkedDigests } from '../blob/index.js';
 import type { ServiceContext } from '../context.js';
 import { type Page, toPage } from '../pagination.js';
-import { ensureRepository, findRepositoryId, listRepositoryNames } from '../repository/index.js';
+import {
+  ensureRepository,
+  findRepositoryId,
+  listRepositoryNames,
+  presentDigests,
+} from '../repository/index.js';
 import { type Descriptor, parseManifest } from './manifest.parse.js';
 import {
   deleteManifest,
   deleteTag,
-  existingManifestDigests,
   insertManifest,
   listReferrers,
   listTags,
@@ -104,14 +107,14 @@ export class ManifestService {
     const now = this.ctx.now();
     await this.ctx.db.transaction().execute(async (tx) => {
       const repositoryId = await ensureRepository(tx, repository, now);
-      const blobs = await linkedDigests(tx, repositoryId, parsed.blobs);
+      const blobs = await presentDigests(tx, 'repository_blobs', repositoryId, parsed.blobs);
       const missingBlob = parsed.blobs.find((d) => !blobs.has(d));
       if (missingBlob) {
         throw new BerthError('MANIFEST_BLOB_UNKNOWN', `blob ${missingBlob} is not in ${repository}`, {
           digest: missingBlob,
         });
       }
-      const children = await existingManifestDigests(tx, repositoryId, parsed.manifests);
+      const children = await presentDigests(tx, 'manifests', repositoryId, parsed.manifests);
       const missingChild = parsed.manifests.find((d) => !children.has(d));
       if (missingChild) {
         throw new BerthError('MANIFEST_BLOB_UNKNOWN', `manifest ${missingChild} is not in ${repository}`, {

@@ -1,1 +1,6 @@
-export { ensureRepository, findRepositoryId, listRepositoryNames } from './repository.repo.js';
+export {
+  ensureRepository,
+  findRepositoryId,
+  listRepositoryNames,
+  presentDigests,
+} from './repository.repo.js';

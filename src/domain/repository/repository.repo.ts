@@ -33,3 +33,20 @@ export async function listRepositoryNames(
   if (last !== undefined) query = query.where('name', '>', last);
   return (await query.execute()).map((r) => r.name);
 }
+
+/** Which of the digests the repository holds, as linked blobs or as manifests. */
+export async function presentDigests(
+  db: Db,
+  table: 'repository_blobs' | 'manifests',
+  repositoryId: number,
+  digests: readonly string[],
+): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const rows = await db
+    .selectFrom(table)
+    .select('digest')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', 'in', [...new Set(digests)])
+    .execute();
+  return new Set(rows.map((r) => r.digest));
+}

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../support/process.js';
+
+const exec = promisify(execFile);
+
+async function berth(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), ...args],
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH ?? '', ...env },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('berth CLI', () => {
+  it('refuses a bad setting at start, naming it, with exit code 2', async () => {
+    const result = await berth(['serve'], { BERTH_PORT: 'eighty' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('BERTH_PORT: expected an integer');
+  });
+
+  it('refuses an unusable database URL with a clear message', async () => {
+    const result = await berth(['serve'], { BERTH_DATABASE_URL: 'mysql://db/berth', BERTH_PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('database url must start with postgres:// or sqlite:');
+  });
+
+  it('prints the effective configuration with secrets hidden', async () => {
+    const result = await berth(['config', 'check'], {
+      BERTH_STORAGE: 's3',
+      BERTH_S3_BUCKET: 'b',
+      BERTH_S3_SECRET_ACCESS_KEY: 'very-secret',
+      BERTH_DATABASE_URL: 'postgres://berth:hunter2@db/berth',
+    });
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed.storage.s3.bucket).toBe('b');
+    expect(result.stdout).not.toContain('very-secret');
+    expect(result.stdout).not.toContain('hunter2');
+  });
+
+  it('prints the configuration JSON Schema and help for every command', async () => {
+    const schema = await berth(['config', 'schema']);
+    expect(JSON.parse(schema.stdout).properties.port.default).toBe(5000);
+    for (const command of [[], ['serve'], ['config']]) {
+      const help = await berth([...command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Usage: berth');
+    }
+    const unknown = await berth(['launch']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("unknown command 'launch'");
+  });
+});
