@@ -56,6 +56,44 @@ export interface UploadTable {
   updated_at: number;
 }
 
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  email: string | null;
+  realname: Generated<string>;
+  comment: Generated<string>;
+  /** argon2id; null for users who sign in elsewhere (LDAP, OIDC). */
+  password_hash: string | null;
+  /** 0 or 1. */
+  sysadmin: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectTable {
+  id: Generated<number>;
+  name: string;
+  owner_id: number;
+  /** 0 or 1: anonymous pull allowed; mirrored in metadata.public. */
+  public: number;
+  /** JSON object of string values, as Harbor's ProjectMetadata. */
+  metadata: Generated<string>;
+  created_at: number;
+  updated_at: number;
+}
+
+export type MemberEntityType = 'u' | 'g';
+
+export interface ProjectMemberTable {
+  id: Generated<number>;
+  project_id: number;
+  entity_type: MemberEntityType;
+  entity_id: number;
+  role: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -64,6 +102,9 @@ export interface Database {
   manifest_references: ManifestReferenceTable;
   tags: TagTable;
   uploads: UploadTable;
+  users: UserTable;
+  projects: ProjectTable;
+  project_members: ProjectMemberTable;
 }
 
 export type Repository = Selectable<RepositoryTable>;
@@ -71,3 +112,6 @@ export type Manifest = Selectable<ManifestTable>;
 export type NewManifest = Insertable<ManifestTable>;
 export type Upload = Selectable<UploadTable>;
 export type Tag = Selectable<TagTable>;
+export type User = Selectable<UserTable>;
+export type Project = Selectable<ProjectTable>;
+export type ProjectMember = Selectable<ProjectMemberTable>;

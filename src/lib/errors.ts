@@ -27,6 +27,12 @@ export const errorCodes = [
   'METHOD_UNKNOWN',
   'PAGINATION_INVALID',
   'TAG_INVALID',
+  // Management codes (Harbor's API surface), which the registry surface also maps.
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FORBIDDEN',
+  'PRECONDITION_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

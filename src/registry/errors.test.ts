@@ -25,6 +25,11 @@ const expected: Record<string, [string, number]> = {
   METHOD_UNKNOWN: ['UNSUPPORTED', 405],
   PAGINATION_INVALID: ['PAGINATION_NUMBER_INVALID', 400],
   TAG_INVALID: ['MANIFEST_INVALID', 400],
+  INVALID_INPUT: ['UNSUPPORTED', 400],
+  NOT_FOUND: ['NAME_UNKNOWN', 404],
+  CONFLICT: ['DENIED', 409],
+  FORBIDDEN: ['DENIED', 403],
+  PRECONDITION_FAILED: ['DENIED', 412],
 };
 
 describe('the OCI error surface', () => {

@@ -30,6 +30,11 @@ const descriptors: Readonly<Record<ErrorCode, Descriptor>> = {
   METHOD_UNKNOWN: { code: 'UNSUPPORTED', status: 405 },
   PAGINATION_INVALID: { code: 'PAGINATION_NUMBER_INVALID', status: 400 },
   TAG_INVALID: { code: 'MANIFEST_INVALID', status: 400 },
+  INVALID_INPUT: { code: 'UNSUPPORTED', status: 400 },
+  NOT_FOUND: { code: 'NAME_UNKNOWN', status: 404 },
+  CONFLICT: { code: 'DENIED', status: 409 },
+  FORBIDDEN: { code: 'DENIED', status: 403 },
+  PRECONDITION_FAILED: { code: 'DENIED', status: 412 },
 };
 
 export function ociError(code: string, message: string, detail?: unknown): string {

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
+import { identityMigration } from './0002-identity.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001-registry': registryMigration(dialect),
+        '0002-identity': identityMigration(dialect),
       };
     },
   };

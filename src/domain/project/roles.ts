@@ -1,0 +1,12 @@
+/** Harbor's project role ids. */
+export const ProjectRole = {
+  projectAdmin: 1,
+  developer: 2,
+  guest: 3,
+  maintainer: 4,
+  limitedGuest: 5,
+} as const;
+
+export type ProjectRoleId = (typeof ProjectRole)[keyof typeof ProjectRole];
+
+export const projectRoleIds: readonly number[] = Object.values(ProjectRole);

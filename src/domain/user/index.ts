@@ -1,0 +1,1 @@
+export { assertPasswordPolicy, generatePassword, type NewUser, UserService } from './user.service.js';
