@@ -1,11 +1,18 @@
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { apiPlugin } from './api/index.js';
+import { Authenticator } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
 import { BlobService } from './domain/blob/index.js';
 import type { ServiceContext } from './domain/context.js';
 import { ManifestService } from './domain/manifest/index.js';
+import { ProjectService } from './domain/project/index.js';
 import { UploadService } from './domain/upload/index.js';
+import { UserService } from './domain/user/index.js';
 import { registryRoutes } from './registry/index.js';
 import type { StorageDriver } from './storage/index.js';
 
@@ -20,7 +27,14 @@ export interface Services {
   readonly blobs: BlobService;
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
+  readonly users: UserService;
+  readonly projects: ProjectService;
+  readonly authenticator: Authenticator;
 }
+
+const version = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export function createServices(deps: AppDeps, config: Config): Services {
   const ctx: ServiceContext = {
@@ -30,7 +44,15 @@ export function createServices(deps: AppDeps, config: Config): Services {
     now: deps.now ?? Date.now,
   };
   const blobs = new BlobService(ctx);
+  const users = new UserService(ctx);
+  const projects = new ProjectService(ctx);
   return {
+    users,
+    projects,
+    authenticator: new Authenticator(users, projects, {
+      cacheMs: config.auth.credentialCacheSeconds * 1000,
+      now: ctx.now,
+    }),
     blobs,
     uploads: new UploadService(ctx, blobs, {
       ttlMs: config.registry.uploadTtlHours * 3_600_000,
@@ -68,6 +90,33 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       );
     });
   }
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Berth API', version, description: 'Harbor-compatible management API of Berth' },
+      components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
+      security: [{ basic: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `def-${i}`,
+    },
+    // The document covers the management API only; /v2 is the OCI Distribution spec's.
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith('/api/') ? schema : { ...schema, hide: true },
+      url,
+    }),
+  });
+  await app.register(swaggerUi, { routePrefix: '/devcenter', uiConfig: { url: '/api/v2.0/openapi.json' } });
   await app.register(registryRoutes, { ...services, catalogMaxEntries: config.registry.catalogMaxEntries });
+  await app.register(apiPlugin, {
+    prefix: '/api/v2.0',
+    db: deps.database.db,
+    storage: deps.storage,
+    users: services.users,
+    projects: services.projects,
+    authenticator: services.authenticator,
+    version,
+    externalUrl: config.externalUrl || undefined,
+  });
   return app;
 }

@@ -17,6 +17,8 @@ export function createLogger(config: Config): Logger {
 export interface RunningServer {
   readonly app: Awaited<ReturnType<typeof buildApp>>;
   readonly url: string;
+  /** The first administrator's password when Berth generated it on this start (shown once, never logged). */
+  readonly generatedAdminPassword?: string | undefined;
   /** Stops accepting connections, lets in-flight requests finish (up to the shutdown timeout), then closes everything. */
   close(): Promise<void>;
 }
@@ -29,6 +31,9 @@ export async function startServer(config: Config, logger = createLogger(config))
   const deps = { database, storage, logger };
   const services = createServices(deps, config);
   const app = await buildApp(deps, config, services);
+  const admin = await services.users.bootstrapAdmin(config.auth.adminPassword);
+  if (admin)
+    logger.info({ module: 'users', username: admin.user.username }, 'created the system administrator');
 
   services.uploads
     .cleanup()
@@ -58,5 +63,5 @@ export async function startServer(config: Config, logger = createLogger(config))
     })();
     return closing;
   };
-  return { app, url, close };
+  return { app, url, close, generatedAdminPassword: admin?.generatedPassword };
 }

@@ -13,6 +13,12 @@ program
   .action(async (options: { config?: string }) => {
     const config = loadConfig({ file: options.config, env: process.env });
     const server = await startServer(config);
+    if (server.generatedAdminPassword) {
+      console.error(
+        `berth: created the system administrator "admin" with the password ${server.generatedAdminPassword}\n` +
+          'berth: it is shown only this once; change it with PUT /api/v2.0/users/{id}/password',
+      );
+    }
     const stop = (signal: string) => {
       server.app.log.info({ signal }, 'shutting down');
       server.close().then(

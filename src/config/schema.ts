@@ -67,6 +67,26 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    externalUrl: Type.String({
+      default: '',
+      description:
+        'the URL clients reach Berth at (https://registry.example.com); empty: taken from each request',
+    }),
+    auth: Type.Object(
+      {
+        adminPassword: Type.String({
+          default: '',
+          description:
+            'password of the admin user created on first start; empty: one is generated and printed once',
+        }),
+        credentialCacheSeconds: Type.Number({
+          minimum: 0,
+          default: 60,
+          description: 'how long a verified password is trusted',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

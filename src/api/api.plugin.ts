@@ -1,0 +1,46 @@
+import type {} from '@fastify/swagger';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import type { Authenticator } from '../auth/index.js';
+import type { Database } from '../db/index.js';
+import type { ProjectService } from '../domain/project/index.js';
+import type { UserService } from '../domain/user/index.js';
+import type { StorageDriver } from '../storage/index.js';
+import { apiErrorHandler, harborError } from './errors.js';
+import { projectRoutes } from './projects.routes.js';
+import { sharedSchemas } from './schemas.js';
+import { systemRoutes } from './system.routes.js';
+import { userRoutes } from './users.routes.js';
+
+export interface ApiDeps {
+  readonly db: Kysely<Database>;
+  readonly storage: StorageDriver;
+  readonly users: UserService;
+  readonly projects: ProjectService;
+  readonly authenticator: Authenticator;
+  readonly version: string;
+  readonly externalUrl: string | undefined;
+}
+
+/** The Harbor-compatible management API, mounted at /api/v2.0. */
+export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options) => {
+  // The options carry this plugin's own prefix; the route plugins get the dependencies alone.
+  const { db, storage, users, projects, authenticator, version, externalUrl } = options;
+  const deps: ApiDeps = { db, storage, users, projects, authenticator, version, externalUrl };
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  app.setErrorHandler(apiErrorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(harborError('NOT_FOUND', `no such endpoint: ${request.method} ${request.url.slice(0, 200)}`));
+  });
+  app.decorateRequest('security');
+  app.addHook('onRequest', async (request) => {
+    request.security = await deps.authenticator.authenticate(request.headers.authorization);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(systemRoutes, deps);
+  await app.register(userRoutes, deps);
+  await app.register(projectRoutes, deps);
+};

@@ -1,0 +1,30 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SecurityContext } from '../auth/index.js';
+import { BerthError } from '../lib/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    security: SecurityContext;
+  }
+}
+
+export function requireAuthenticated(request: FastifyRequest): void {
+  if (!request.security.isAuthenticated) throw new BerthError('UNAUTHORIZED', 'authentication is required');
+}
+
+export function requireSysAdmin(request: FastifyRequest): void {
+  requireAuthenticated(request);
+  if (!request.security.isSysAdmin)
+    throw new BerthError('FORBIDDEN', 'only system administrators may do this');
+}
+
+export const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+/** A bodiless answer (Harbor answers 201 and most 200s of writes with no body). */
+export function empty(reply: FastifyReply, status: number, location?: string): FastifyReply {
+  if (location) reply.header('Location', location);
+  return reply.code(status).send();
+}
+
+/** Schema of a bodiless answer, for the OpenAPI document. */
+export const noContent = (description: string) => ({ type: 'null', description }) as const;

@@ -1,0 +1,1 @@
+export { type ApiDeps, apiPlugin } from './api.plugin.js';

@@ -1,0 +1,227 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Project as ProjectRow } from '../db/index.js';
+import {
+  type ProjectMetadata,
+  ProjectRole,
+  type ProjectService,
+  validateMetadata,
+} from '../domain/project/index.js';
+import { BerthError } from '../lib/errors.js';
+import { empty, iso, noContent, requireAuthenticated } from './context.js';
+import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
+import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
+
+export interface ProjectRoutesDeps {
+  readonly projects: ProjectService;
+}
+
+const NameOrId = Type.Object({ project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }) });
+const IsResourceName = Type.Object({
+  'x-is-resource-name': Type.Optional(
+    Type.Boolean({ description: 'treat project_name_or_id as a name even when numeric' }),
+  ),
+});
+
+type ProjectBody = { project_name?: string; public?: boolean | null; metadata?: Record<string, string> };
+
+export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (app, { projects }) => {
+  /** The project named in the path, or NOT_FOUND when it does not exist or the caller may not see it. */
+  async function visible(request: FastifyRequest, nameOrId: string): Promise<ProjectRow> {
+    const byName = request.headers['x-is-resource-name'] === 'true' || !/^\d+$/.test(nameOrId);
+    const project = await projects.find(byName ? nameOrId : Number(nameOrId));
+    if (!project || !(await request.security.can(project, 'project', 'read'))) {
+      throw new BerthError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
+    }
+    return project;
+  }
+
+  async function toProject(request: FastifyRequest, row: ProjectRow) {
+    const view = await projects.view(row);
+    const roles = await request.security.projectRoles(row);
+    return {
+      project_id: row.id,
+      owner_id: row.owner_id,
+      name: row.name,
+      creation_time: iso(row.created_at),
+      update_time: iso(row.updated_at),
+      deleted: false,
+      owner_name: view.ownerName,
+      togglable: request.security.isSysAdmin || roles.includes(ProjectRole.projectAdmin),
+      current_user_role_id: roles.length > 0 ? Math.min(...roles) : 0,
+      current_user_role_ids: roles,
+      repo_count: view.repoCount,
+      metadata: view.meta,
+    };
+  }
+
+  function metadataOf(body: ProjectBody): ProjectMetadata {
+    const metadata = validateMetadata(body.metadata ?? {});
+    if (body.public !== undefined && body.public !== null && metadata.public === undefined)
+      metadata.public = String(body.public);
+    return metadata;
+  }
+
+  app.post(
+    '/projects',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'Create a project',
+        body: Type.Ref(ProjectReq),
+        response: { 201: noContent('Created; Location names the project'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireAuthenticated(request);
+      const body = request.body as ProjectBody;
+      if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
+      const project = await projects.create(
+        body.project_name,
+        request.security.principal?.id as number,
+        metadataOf(body),
+      );
+      return empty(reply, 201, `/api/v2.0/projects/${project.id}`);
+    },
+  );
+
+  app.head(
+    '/projects',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'Check whether a project name is taken',
+        querystring: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
+        response: { 200: noContent('The project exists'), 404: noContent('No such project') },
+      },
+    },
+    async (request, reply) => {
+      const exists = await projects.find(request.query.project_name);
+      return empty(reply, exists ? 200 : 404);
+    },
+  );
+
+  app.get(
+    '/projects',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'List the projects the caller can see',
+        querystring: Type.Object({
+          ...PageQuery,
+          name: Type.Optional(Type.String()),
+          public: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Type.Array(Type.Ref(Project)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const filters = parseQ(query.q, ['name', 'public']);
+      const sort = parseSort(query.sort, {
+        name: 'name',
+        creation_time: 'created_at',
+        update_time: 'updated_at',
+        project_id: 'id',
+      } as const);
+      const publicFilter = filters.public ? filters.public.value === 'true' : query.public;
+      const { total, items } = await projects.list({
+        page: query.page,
+        pageSize: query.page_size,
+        name: query.name,
+        nameMatch: filters.name,
+        public: publicFilter,
+        visibleTo: request.security.isSysAdmin ? undefined : { userId: request.security.principal?.id },
+        sort,
+      });
+      pageHeaders(request, reply, query, total);
+      return Promise.all(items.map((row) => toProject(request, row)));
+    },
+  );
+
+  app.get(
+    '/projects/:project_name_or_id',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'Get a project by name or id',
+        params: NameOrId,
+        headers: IsResourceName,
+        response: { 200: Type.Ref(Project), ...errorResponses },
+      },
+    },
+    async (request) => toProject(request, await visible(request, request.params.project_name_or_id)),
+  );
+
+  app.put(
+    '/projects/:project_name_or_id',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'Update a project’s metadata',
+        params: NameOrId,
+        headers: IsResourceName,
+        body: Type.Ref(ProjectReq),
+        response: { 200: noContent('Updated'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await visible(request, request.params.project_name_or_id);
+      if (!(await request.security.can(project, 'project', 'update')))
+        throw new BerthError('FORBIDDEN', 'you may not update this project');
+      await projects.updateMetadata(project, metadataOf(request.body as ProjectBody));
+      return empty(reply, 200);
+    },
+  );
+
+  app.delete(
+    '/projects/:project_name_or_id',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'Delete an empty project',
+        params: NameOrId,
+        headers: IsResourceName,
+        response: { 200: noContent('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await visible(request, request.params.project_name_or_id);
+      if (!(await request.security.can(project, 'project', 'delete')))
+        throw new BerthError('FORBIDDEN', 'you may not delete this project');
+      await projects.delete(project);
+      return empty(reply, 200);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name_or_id/summary',
+    {
+      schema: {
+        tags: ['project'],
+        summary: 'Counts of repositories and members by role',
+        params: NameOrId,
+        headers: IsResourceName,
+        response: { 200: Type.Ref(ProjectSummary), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const project = await visible(request, request.params.project_name_or_id);
+      const [repoCount, members] = await Promise.all([
+        projects.repositoryCount(project.name),
+        projects.memberCounts(project.id),
+      ]);
+      const showMembers = await request.security.can(project, 'member', 'list');
+      const count = (role: number) => (showMembers ? (members[role] ?? 0) : 0);
+      return {
+        repo_count: repoCount,
+        project_admin_count: count(ProjectRole.projectAdmin),
+        maintainer_count: count(ProjectRole.maintainer),
+        developer_count: count(ProjectRole.developer),
+        guest_count: count(ProjectRole.guest),
+        limited_guest_count: count(ProjectRole.limitedGuest),
+      };
+    },
+  );
+};

@@ -1,0 +1,150 @@
+import { Type } from '@sinclair/typebox';
+
+/** Harbor's shapes (definitions in api/v2.0/swagger.yaml), for the resources Berth implements. */
+
+export const Errors = Type.Object(
+  { errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })) },
+  {
+    $id: 'Errors',
+    description: 'The error array that describe the errors got during the handling of request',
+  },
+);
+
+const time = Type.String({ format: 'date-time' });
+
+export const UserResp = Type.Object(
+  {
+    user_id: Type.Integer(),
+    username: Type.String(),
+    email: Type.String(),
+    realname: Type.String(),
+    comment: Type.String(),
+    sysadmin_flag: Type.Boolean(),
+    admin_role_in_auth: Type.Boolean(),
+    creation_time: time,
+    update_time: time,
+  },
+  { $id: 'UserResp' },
+);
+
+export const UserCreationReq = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 255 }),
+    password: Type.String({ maxLength: 128 }),
+    email: Type.Optional(Type.String({ maxLength: 255 })),
+    realname: Type.Optional(Type.String({ maxLength: 255 })),
+    comment: Type.Optional(Type.String({ maxLength: 30 })),
+  },
+  { $id: 'UserCreationReq' },
+);
+
+export const PasswordReq = Type.Object(
+  { old_password: Type.Optional(Type.String()), new_password: Type.String() },
+  { $id: 'PasswordReq' },
+);
+
+export const ProjectMetadata = Type.Object(
+  {
+    public: Type.Optional(Type.String()),
+    enable_content_trust: Type.Optional(Type.String()),
+    enable_content_trust_cosign: Type.Optional(Type.String()),
+    prevent_vul: Type.Optional(Type.String()),
+    severity: Type.Optional(Type.String()),
+    auto_scan: Type.Optional(Type.String()),
+    auto_sbom_generation: Type.Optional(Type.String()),
+    reuse_sys_cve_allowlist: Type.Optional(Type.String()),
+  },
+  { $id: 'ProjectMetadata', additionalProperties: false },
+);
+
+export const ProjectReq = Type.Object(
+  {
+    project_name: Type.Optional(Type.String({ maxLength: 255 })),
+    public: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    metadata: Type.Optional(Type.Ref(ProjectMetadata)),
+    storage_limit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    registry_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  },
+  { $id: 'ProjectReq' },
+);
+
+export const Project = Type.Object(
+  {
+    project_id: Type.Integer(),
+    owner_id: Type.Integer(),
+    name: Type.String(),
+    creation_time: time,
+    update_time: time,
+    deleted: Type.Boolean(),
+    owner_name: Type.String(),
+    togglable: Type.Boolean(),
+    current_user_role_id: Type.Integer(),
+    current_user_role_ids: Type.Array(Type.Integer()),
+    repo_count: Type.Integer(),
+    metadata: Type.Ref(ProjectMetadata),
+  },
+  { $id: 'Project' },
+);
+
+export const ProjectSummary = Type.Object(
+  {
+    repo_count: Type.Integer(),
+    project_admin_count: Type.Integer(),
+    maintainer_count: Type.Integer(),
+    developer_count: Type.Integer(),
+    guest_count: Type.Integer(),
+    limited_guest_count: Type.Integer(),
+  },
+  { $id: 'ProjectSummary' },
+);
+
+export const GeneralInfo = Type.Object(
+  {
+    current_time: time,
+    registry_url: Type.String(),
+    external_url: Type.String(),
+    auth_mode: Type.String(),
+    primary_auth_mode: Type.Boolean(),
+    project_creation_restriction: Type.String(),
+    self_registration: Type.Boolean(),
+    has_ca_root: Type.Boolean(),
+    harbor_version: Type.String(),
+    registry_storage_provider_name: Type.String(),
+    read_only: Type.Boolean(),
+    notification_enable: Type.Boolean(),
+  },
+  { $id: 'GeneralInfo' },
+);
+
+export const OverallHealthStatus = Type.Object(
+  {
+    status: Type.String(),
+    components: Type.Array(
+      Type.Object({ name: Type.String(), status: Type.String(), error: Type.Optional(Type.String()) }),
+    ),
+  },
+  { $id: 'OverallHealthStatus' },
+);
+
+export const sharedSchemas = [
+  Errors,
+  UserResp,
+  UserCreationReq,
+  PasswordReq,
+  ProjectMetadata,
+  ProjectReq,
+  Project,
+  ProjectSummary,
+  GeneralInfo,
+  OverallHealthStatus,
+];
+
+export const errorResponses = {
+  400: Type.Ref(Errors),
+  401: Type.Ref(Errors),
+  403: Type.Ref(Errors),
+  404: Type.Ref(Errors),
+  409: Type.Ref(Errors),
+  412: Type.Ref(Errors),
+  500: Type.Ref(Errors),
+};

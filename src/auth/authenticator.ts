@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { User } from '../db/index.js';
+import type { ProjectService } from '../domain/project/index.js';
+import type { UserService } from '../domain/user/index.js';
+import { BerthError } from '../lib/errors.js';
+import { parseBasic } from './basic.js';
+import { type Principal, SecurityContext } from './security-context.js';
+
+export interface AuthenticatorOptions {
+  /** How long a verified password is trusted without hashing it again (argon2id costs ~20 ms). */
+  readonly cacheMs: number;
+  readonly now: () => number;
+}
+
+const principalOf = (user: User): Principal => ({
+  kind: 'user',
+  id: user.id,
+  username: user.username,
+  sysadmin: user.sysadmin === 1,
+});
+
+/**
+ * The chain that turns a request's credentials into a SecurityContext. Verified credentials are
+ * remembered by their SHA-256 for a short time, so a busy client costs one argon2 verification per
+ * interval, not one per request.
+ */
+export class Authenticator {
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    private readonly users: UserService,
+    private readonly projects: ProjectService,
+    private readonly options: AuthenticatorOptions,
+  ) {}
+
+  anonymous(): SecurityContext {
+    return new SecurityContext(undefined, this.projects);
+  }
+
+  /** A context for the Authorization header: anonymous when there is none; UNAUTHORIZED when it is wrong. */
+  async authenticate(authorization: string | undefined): Promise<SecurityContext> {
+    if (!authorization) return this.anonymous();
+    const basic = parseBasic(authorization);
+    if (!basic)
+      throw new BerthError('UNAUTHORIZED', 'unsupported Authorization scheme; use Basic credentials');
+    const principal = await this.password(basic.username, basic.password);
+    if (!principal) throw new BerthError('UNAUTHORIZED', 'invalid user name or password');
+    return new SecurityContext(principal, this.projects);
+  }
+
+  private async password(username: string, password: string): Promise<Principal | undefined> {
+    const key = createHash('sha256').update(`${username}\u0000${password}`).digest('base64');
+    const now = this.options.now();
+    const cached = this.verified.get(key);
+    if (cached && cached.until > now) return cached.principal;
+    this.verified.delete(key);
+    const user = await this.users.authenticate(username, password);
+    if (!user) return undefined;
+    const principal = principalOf(user);
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(key, { principal, until: now + this.options.cacheMs });
+    return principal;
+  }
+
+  /** Forgets remembered credentials (after a password change, say). */
+  forget(): void {
+    this.verified.clear();
+  }
+}

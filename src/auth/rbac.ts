@@ -1,0 +1,82 @@
+import { ProjectRole } from '../domain/project/index.js';
+
+/** Harbor's resources and actions within a project. */
+export type Resource =
+  | 'project'
+  | 'metadata'
+  | 'member'
+  | 'log'
+  | 'repository'
+  | 'artifact'
+  | 'tag'
+  | 'robot';
+
+export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'pull' | 'push';
+
+type Policy = Readonly<Partial<Record<Resource, readonly Action[]>>>;
+
+const all: readonly Action[] = ['read', 'list', 'create', 'update', 'delete', 'pull', 'push'];
+
+/** What each project role may do, after Harbor's RBAC tables. */
+export const rolePolicies: Readonly<Record<number, Policy>> = {
+  [ProjectRole.projectAdmin]: {
+    project: ['read', 'update', 'delete'],
+    metadata: ['read', 'list', 'create', 'update', 'delete'],
+    member: all,
+    log: ['list'],
+    repository: all,
+    artifact: all,
+    tag: all,
+    robot: all,
+  },
+  [ProjectRole.maintainer]: {
+    project: ['read'],
+    metadata: ['read', 'list'],
+    member: ['read', 'list'],
+    log: ['list'],
+    repository: all,
+    artifact: all,
+    tag: all,
+    robot: ['read', 'list'],
+  },
+  [ProjectRole.developer]: {
+    project: ['read'],
+    metadata: ['read', 'list'],
+    member: ['read', 'list'],
+    log: ['list'],
+    repository: ['read', 'list', 'pull', 'push', 'update'],
+    artifact: ['read', 'list', 'create'],
+    tag: ['list', 'create'],
+    robot: ['read', 'list'],
+  },
+  [ProjectRole.guest]: {
+    project: ['read'],
+    metadata: ['read', 'list'],
+    member: ['read', 'list'],
+    log: ['list'],
+    repository: ['read', 'list', 'pull'],
+    artifact: ['read', 'list'],
+    tag: ['list'],
+    robot: ['read', 'list'],
+  },
+  [ProjectRole.limitedGuest]: {
+    project: ['read'],
+    metadata: ['read', 'list'],
+    repository: ['read', 'list', 'pull'],
+    artifact: ['read', 'list'],
+    tag: ['list'],
+  },
+};
+
+/** What anyone (anonymous included) may do in a public project. */
+export const publicPolicy: Policy = {
+  project: ['read'],
+  metadata: ['read', 'list'],
+  repository: ['read', 'list', 'pull'],
+  artifact: ['read', 'list'],
+  tag: ['list'],
+};
+
+export function allows(policy: Policy | undefined, resource: Resource, action: Action): boolean {
+  return policy?.[resource]?.includes(action) ?? false;
+}
