@@ -71,6 +71,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
+    // Unknown fields are refused with a 400 naming them, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
     trustProxy: true,
     return503OnClosing: true,
     keepAliveTimeout: 75_000,

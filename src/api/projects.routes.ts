@@ -29,7 +29,7 @@ type ProjectBody = { project_name?: string; public?: boolean | null; metadata?: 
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (app, { projects }) => {
   /** The project named in the path, or NOT_FOUND when it does not exist or the caller may not see it. */
   async function visible(request: FastifyRequest, nameOrId: string): Promise<ProjectRow> {
-    const byName = request.headers['x-is-resource-name'] === 'true' || !/^\d+$/.test(nameOrId);
+    const byName = String(request.headers['x-is-resource-name']) === 'true' || !/^\d+$/.test(nameOrId);
     const project = await projects.find(byName ? nameOrId : Number(nameOrId));
     if (!project || !(await request.security.can(project, 'project', 'read'))) {
       throw new BerthError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);

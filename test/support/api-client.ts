@@ -1,0 +1,54 @@
+import type { OpenApiValidator } from './openapi.js';
+
+export interface ApiResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+/** A client for /api/v2.0 that checks every answer against the server's OpenAPI document. */
+export class ApiClient {
+  constructor(
+    readonly base: string,
+    private readonly validator: OpenApiValidator,
+    private readonly credentials?: { username: string; password: string },
+  ) {}
+
+  as(username: string, password: string): ApiClient {
+    return new ApiClient(this.base, this.validator, { username, password });
+  }
+
+  anonymous(): ApiClient {
+    return new ApiClient(this.base, this.validator);
+  }
+
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const auth: Record<string, string> = this.credentials
+      ? {
+          Authorization: `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`,
+        }
+      : {};
+    const res = await fetch(`${this.base}/api/v2.0${path}`, {
+      method,
+      headers: {
+        ...auth,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      } as Record<string, string>,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const parsed = text === '' ? undefined : (JSON.parse(text) as T);
+    if (method !== 'HEAD') this.validator.check(method, `/api/v2.0${path}`, res.status, parsed);
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+}
+
+export function errorOf(response: ApiResponse): { code: string; message: string } | undefined {
+  return (response.body as { errors?: { code: string; message: string }[] } | undefined)?.errors?.[0];
+}
