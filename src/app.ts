@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { apiPlugin } from './api/index.js';
-import { Authenticator } from './auth/index.js';
+import { Authenticator, RegistryAccess, TokenService } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
 import { BlobService } from './domain/blob/index.js';
@@ -13,7 +13,7 @@ import { ManifestService } from './domain/manifest/index.js';
 import { ProjectService } from './domain/project/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
-import { registryRoutes } from './registry/index.js';
+import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import type { StorageDriver } from './storage/index.js';
 
 export interface AppDeps {
@@ -30,6 +30,8 @@ export interface Services {
   readonly users: UserService;
   readonly projects: ProjectService;
   readonly authenticator: Authenticator;
+  readonly tokens: TokenService;
+  readonly access: RegistryAccess;
 }
 
 const version = (
@@ -49,6 +51,12 @@ export function createServices(deps: AppDeps, config: Config): Services {
   return {
     users,
     projects,
+    tokens: new TokenService(deps.database.db, {
+      issuer: 'berth',
+      expirySeconds: config.auth.tokenExpirySeconds,
+      now: ctx.now,
+    }),
+    access: new RegistryAccess(projects),
     authenticator: new Authenticator(users, projects, {
       cacheMs: config.auth.credentialCacheSeconds * 1000,
       now: ctx.now,
@@ -109,7 +117,23 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     }),
   });
   await app.register(swaggerUi, { routePrefix: '/devcenter', uiConfig: { url: '/api/v2.0/openapi.json' } });
-  await app.register(registryRoutes, { ...services, catalogMaxEntries: config.registry.catalogMaxEntries });
+  const auth: RegistryAuthDeps = {
+    authenticator: services.authenticator,
+    tokens: services.tokens,
+    access: services.access,
+    service: config.auth.tokenService,
+    externalUrl: config.externalUrl || undefined,
+  };
+  await app.register(registryRoutes, {
+    ...services,
+    catalogMaxEntries: config.registry.catalogMaxEntries,
+    auth,
+  });
+  await app.register(tokenRoutes, {
+    auth,
+    users: services.users,
+    refreshTokenDays: config.auth.refreshTokenDays,
+  });
   await app.register(apiPlugin, {
     prefix: '/api/v2.0',
     db: deps.database.db,

@@ -62,6 +62,11 @@ export class Authenticator {
     return principal;
   }
 
+  /** A context for a user whose identity was proven another way (a refresh token). */
+  forUser(user: User): SecurityContext {
+    return new SecurityContext(principalOf(user), this.projects);
+  }
+
   /** Forgets remembered credentials (after a password change, say). */
   forget(): void {
     this.verified.clear();

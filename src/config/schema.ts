@@ -84,6 +84,20 @@ export const ConfigSchema = Type.Object(
           default: 60,
           description: 'how long a verified password is trusted',
         }),
+        tokenService: Type.String({
+          default: 'berth-registry',
+          description: 'the service name of registry tokens',
+        }),
+        tokenExpirySeconds: Type.Integer({
+          minimum: 30,
+          default: 300,
+          description: 'lifetime of registry access tokens',
+        }),
+        refreshTokenDays: Type.Number({
+          exclusiveMinimum: 0,
+          default: 30,
+          description: 'lifetime of refresh tokens (docker login)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -94,6 +94,15 @@ export interface ProjectMemberTable {
   updated_at: number;
 }
 
+export interface SigningKeyTable {
+  kid: string;
+  algorithm: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -105,6 +114,7 @@ export interface Database {
   users: UserTable;
   projects: ProjectTable;
   project_members: ProjectMemberTable;
+  signing_keys: SigningKeyTable;
 }
 
 export type Repository = Selectable<RepositoryTable>;

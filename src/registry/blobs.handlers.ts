@@ -87,6 +87,7 @@ export async function startUpload(
   request: FastifyRequest,
   reply: FastifyReply,
   name: string,
+  mayMountFrom: (repository: string) => Promise<boolean>,
 ) {
   const digest = query(request, 'digest');
   if (digest !== undefined) {
@@ -97,8 +98,9 @@ export async function startUpload(
   if (mount !== undefined) {
     parseDigest(mount);
     const from = query(request, 'from');
-    if (from !== undefined && (await deps.blobs.mount(name, mount, from)))
+    if (from !== undefined && (await mayMountFrom(from)) && (await deps.blobs.mount(name, mount, from))) {
       return blobCreated(reply, name, mount);
+    }
   }
   const upload = await deps.uploads.start(name);
   return uploadAccepted(reply, name, upload.id, 0, 202);

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobService } from '../domain/blob/index.js';
 import type { ManifestService } from '../domain/manifest/index.js';
 import type { UploadService } from '../domain/upload/index.js';
+import { assertRepositoryName } from '../lib/names.js';
+import { authorize, mayPull, type RegistryAuthDeps, type Requirement } from './authorize.js';
 import {
   cancelUpload,
   completeUpload,
@@ -21,13 +23,26 @@ import {
   putManifest,
   referrers,
 } from './manifests.handlers.js';
-import { matchRoute } from './route-table.js';
+import { matchRoute, type RegistryRoute } from './route-table.js';
 
 export interface RegistryDeps {
   readonly blobs: BlobService;
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly catalogMaxEntries: number;
+  readonly auth: RegistryAuthDeps;
+}
+
+/** The access a route needs: pull to read, push to write, delete to delete; the catalog is the registry's. */
+function requirement(route: RegistryRoute, method: string): Requirement {
+  if (route.kind === 'catalog') return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
+  const action =
+    method === 'DELETE' && (route.kind === 'manifest' || route.kind === 'blob')
+      ? 'delete'
+      : route.kind === 'uploads' || route.kind === 'upload' || (route.kind === 'manifest' && method === 'PUT')
+        ? 'push'
+        : 'pull';
+  return [{ type: 'repository', name: route.name, actions: [action] }];
 }
 
 /**
@@ -49,7 +64,10 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
     done();
   });
 
-  const base = (_request: FastifyRequest, reply: FastifyReply) => reply.type('application/json').send('{}');
+  const base = async (request: FastifyRequest, reply: FastifyReply) => {
+    await authorize(deps.auth, request, reply, 'authenticated');
+    return reply.type('application/json').send('{}');
+  };
   app.route({ method: ['GET', 'HEAD'], url: '/v2/', handler: base, exposeHeadRoute: false });
   app.route({ method: ['GET', 'HEAD'], url: '/v2', handler: base, exposeHeadRoute: false });
 
@@ -60,6 +78,8 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
     handler: async (request, reply) => {
       const path = (request.params as { '*': string })['*'];
       const route = matchRoute(path, request.method);
+      if (route.kind !== 'catalog') assertRepositoryName(route.name);
+      await authorize(deps.auth, request, reply, requirement(route, request.method));
       switch (route.kind) {
         case 'catalog':
           return catalog(deps.manifests, request, reply, deps.catalogMaxEntries);
@@ -78,7 +98,9 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
           if (request.method === 'DELETE') return deleteBlob(deps, reply, route.name, route.digest);
           return getBlob(deps, request, reply, route.name, route.digest);
         case 'uploads':
-          return startUpload(deps, request, reply, route.name);
+          return startUpload(deps, request, reply, route.name, (from) =>
+            mayPull(deps.auth, request, reply, from),
+          );
         case 'upload':
           if (request.method === 'PATCH') return patchUpload(deps, request, reply, route.name, route.id);
           if (request.method === 'PUT') return completeUpload(deps, request, reply, route.name, route.id);

@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, errorOf } from '../support/api-client.js';
 import { useBackend } from '../support/matrix.js';
 import { OpenApiValidator } from '../support/openapi.js';
+import { testAdminPassword } from '../support/server.js';
 
-const adminPassword = 'Admin12345';
+const adminPassword = testAdminPassword;
 
 describe.each(['sqlite', 'postgres'] as const)('management API: users and projects (%s)', (databaseKind) => {
-  const b = useBackend(databaseKind, 'filesystem', { 'auth.adminPassword': adminPassword });
+  const b = useBackend(databaseKind, 'filesystem');
   let admin: ApiClient;
   let alice: ApiClient;
   let bob: ApiClient;

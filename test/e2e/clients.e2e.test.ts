@@ -7,15 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReference } from '../../bench/processes.js';
 import { writeMultiArchLayout } from '../support/fixtures.js';
 import { type BerthProcess, spawnBerth } from '../support/process.js';
+import { createProjects, testAdminPassword } from '../support/server.js';
 import { tempDir } from '../support/services.js';
 
 const exec = promisify(execFile);
+
+/** Where podman login stores credentials; skopeo, buildah and podman all read it (REGISTRY_AUTH_FILE). */
+let authFile = '';
 
 /** Runs a client program; a failure reports its output. */
 async function run(program: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   try {
     const { stdout } = await exec(program, args, {
-      env: { ...process.env, ...env },
+      env: { ...process.env, REGISTRY_AUTH_FILE: authFile, ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
     return stdout;
@@ -68,7 +72,10 @@ describe('real clients against Berth, compared with Distribution 2.8', () => {
       });
     }
     work = await tempDir('berth-e2e-');
+    authFile = path.join(work.dir, 'auth.json');
+    await writeFile(authFile, '{"auths":{}}');
     berth = await spawnBerth({ BERTH_DATA_DIR: path.join(work.dir, 'berth') });
+    await createProjects(berth.url, ['e2e']);
     reference = await startReference(path.join(work.dir, 'reference'));
     fixture = await writeMultiArchLayout(path.join(work.dir, 'fixture'), 'multi', [
       { os: 'linux', architecture: 'amd64' },
@@ -140,6 +147,18 @@ describe('real clients against Berth, compared with Distribution 2.8', () => {
   }
 
   async function exercise(name: string, host: string): Promise<Outcome> {
+    // podman login goes through /v2/'s challenge and the token service; the others reuse what it stored.
+    await run('podman', [
+      'login',
+      '--tls-verify=false',
+      '--authfile',
+      authFile,
+      '-u',
+      'admin',
+      '-p',
+      testAdminPassword,
+      host,
+    ]);
     const skopeo = ['--insecure-policy'];
     const image = `docker://${host}/e2e/multi:v1`;
     await run('skopeo', [
@@ -219,12 +238,22 @@ describe('real clients against Berth, compared with Distribution 2.8', () => {
     ]);
 
     const ctr = ['--address', containerd.socket, '--namespace', name];
-    await run('ctr', [...ctr, 'images', 'pull', '--plain-http', '--all-platforms', `${host}/e2e/multi:v1`]);
+    const ctrUser = ['--user', `admin:${testAdminPassword}`];
+    await run('ctr', [
+      ...ctr,
+      'images',
+      'pull',
+      ...ctrUser,
+      '--plain-http',
+      '--all-platforms',
+      `${host}/e2e/multi:v1`,
+    ]);
     const listed = await run('ctr', [...ctr, 'images', 'ls', '--quiet']);
     await run('ctr', [
       ...ctr,
       'images',
       'push',
+      ...ctrUser,
       '--plain-http',
       `${host}/e2e/ctr:pushed`,
       `${host}/e2e/multi:v1`,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, sha256 } from '../support/client.js';
 import { backends } from '../support/matrix.js';
 import { spawnBerth } from '../support/process.js';
-import { startTestServer } from '../support/server.js';
+import { adminAuthorization, createProjects, startTestServer } from '../support/server.js';
 import {
   createTestDatabase,
   createTestStorage,
@@ -31,6 +31,9 @@ describe.each(backends)('uploads across restarts and replicas (%s, %s)', (databa
   beforeAll(async () => {
     database = await createTestDatabase(databaseKind);
     storage = await createTestStorage(storageKind);
+    const setup = await startTestServer(database, storage);
+    await createProjects(setup.url, ['restart', 'replicas', 'stale']);
+    await setup.close();
   });
   afterAll(async () => {
     await storage.stop();
@@ -40,7 +43,7 @@ describe.each(backends)('uploads across restarts and replicas (%s, %s)', (databa
   it('continues a chunked upload after the server restarts', async () => {
     const data = randomBytes(1_500_000);
     const first = await startTestServer(database, storage);
-    const client1 = new RegistryClient(first.url);
+    const client1 = new RegistryClient(first.url, adminAuthorization);
     const location = (await client1.request('/v2/restart/blobs/uploads/', { method: 'POST' })).headers.get(
       'location',
     ) as string;
@@ -48,7 +51,7 @@ describe.each(backends)('uploads across restarts and replicas (%s, %s)', (databa
     await first.close();
 
     const second = await startTestServer(database, storage);
-    const client2 = new RegistryClient(second.url);
+    const client2 = new RegistryClient(second.url, adminAuthorization);
     const status = await client2.request(location);
     expect(status.headers.get('range')).toBe('0-599999');
     expect((await patch(client2, location, data.subarray(600_000), 600_000)).status).toBe(202);
@@ -61,7 +64,7 @@ describe.each(backends)('uploads across restarts and replicas (%s, %s)', (databa
 
   it('lets replicas share one upload, chunk by chunk', async () => {
     const replicas = [await startTestServer(database, storage), await startTestServer(database, storage)];
-    const clients = replicas.map((r) => new RegistryClient(r.url));
+    const clients = replicas.map((r) => new RegistryClient(r.url, adminAuthorization));
     const data = randomBytes(900_000);
     const location = (
       await clients[0]?.request('/v2/replicas/blobs/uploads/', { method: 'POST' })
@@ -81,7 +84,7 @@ describe.each(backends)('uploads across restarts and replicas (%s, %s)', (databa
 
   it('expires abandoned uploads and their data at start', async () => {
     const server = await startTestServer(database, storage);
-    const client = new RegistryClient(server.url);
+    const client = new RegistryClient(server.url, adminAuthorization);
     const location = (await client.request('/v2/stale/blobs/uploads/', { method: 'POST' })).headers.get(
       'location',
     ) as string;
@@ -89,7 +92,7 @@ describe.each(backends)('uploads across restarts and replicas (%s, %s)', (databa
     await server.close();
     const later = await startTestServer(database, storage, { 'registry.uploadTtlHours': 1e-9 });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const res = await new RegistryClient(later.url).request(location);
+    const res = await new RegistryClient(later.url, adminAuthorization).request(location);
     expect(res.status).toBe(404);
     const driver = storage.create();
     const left: string[] = [];
@@ -106,7 +109,8 @@ describe('a server killed with SIGKILL in the middle of uploads', () => {
     const env = { BERTH_DATA_DIR: dir, BERTH_ORPHAN_GRACE_MINUTES: '0', BERTH_FS_FSYNC: 'true' };
     try {
       const first = await spawnBerth(env);
-      const client = new RegistryClient(first.url);
+      await createProjects(first.url, ['crash']);
+      const client = new RegistryClient(first.url, adminAuthorization);
       const committed = await client.pushBlob('crash/test', randomBytes(200_000));
 
       // A chunked upload with one chunk in, and a second chunk streaming when the process dies.
@@ -160,7 +164,7 @@ describe('a server killed with SIGKILL in the middle of uploads', () => {
       expect(tmpBefore.length).toBeGreaterThan(0);
 
       const second = await spawnBerth(env);
-      const after = new RegistryClient(second.url);
+      const after = new RegistryClient(second.url, adminAuthorization);
       const get = await after.request(`/v2/crash/test/blobs/${committed.digest}`);
       expect(sha256(Buffer.from(await get.arrayBuffer()))).toBe(committed.digest);
       expect(
@@ -192,7 +196,8 @@ describe('SIGTERM', () => {
     const { dir, remove } = await tempDir('berth-term-');
     try {
       const server = await spawnBerth({ BERTH_DATA_DIR: dir });
-      const client = new RegistryClient(server.url);
+      await createProjects(server.url, ['drain']);
+      const client = new RegistryClient(server.url, adminAuthorization);
       const location = (await client.request('/v2/drain/blobs/uploads/', { method: 'POST' })).headers.get(
         'location',
       ) as string;

@@ -5,7 +5,22 @@ import { backends, useBackend } from '../support/matrix.js';
 const emptyConfig = { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256('{}'), size: 2 };
 
 describe.each(backends)('manifests, tags and referrers (%s, %s)', (databaseKind, storageKind) => {
-  const b = useBackend(databaseKind, storageKind, { 'registry.manifestMaxBytes': 64 * 1024 });
+  const b = useBackend(databaseKind, storageKind, { 'registry.manifestMaxBytes': 64 * 1024 }, [
+    'team',
+    'bydigest',
+    'missing',
+    'other-repo',
+    'bad',
+    'big',
+    'multi',
+    'idx',
+    'deletes',
+    'moving',
+    'paged',
+    'catalog',
+    'refs',
+    'early',
+  ]);
 
   it('stores an OCI image by tag and serves it by tag and digest, with HEAD', async () => {
     const image = await b.client.pushImage('team/app/api', 'v1');

@@ -17,10 +17,16 @@ export interface Descriptor {
 
 /** A tiny OCI Distribution client over fetch, for tests. */
 export class RegistryClient {
-  constructor(readonly base: string) {}
+  /** authorization: an Authorization header sent with every request that brings none of its own. */
+  constructor(
+    readonly base: string,
+    private readonly authorization?: string,
+  ) {}
 
   request(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.base}${path}`, { redirect: 'manual', ...init });
+    const headers = new Headers(init.headers);
+    if (this.authorization && !headers.has('authorization')) headers.set('authorization', this.authorization);
+    return fetch(`${this.base}${path}`, { redirect: 'manual', ...init, headers });
   }
 
   async pushBlob(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { RegistryClient } from './client.js';
-import { startTestServer, type TestServer } from './server.js';
+import { adminAuthorization, createProjects, startTestServer, type TestServer } from './server.js';
 import {
   createTestDatabase,
   createTestStorage,
@@ -25,18 +25,23 @@ export interface Backend {
   client: RegistryClient;
 }
 
-/** Starts a database, a store and a server for the enclosing describe block; tears all three down after it. */
+/**
+ * Starts a database, a store and a server for the enclosing describe block, with the named projects
+ * created; the client authenticates as the administrator. Tears all three down after the block.
+ */
 export function useBackend(
   databaseKind: DatabaseKind,
   storageKind: StorageKind,
   overrides: Record<string, unknown> = {},
+  projects: readonly string[] = [],
 ) {
   const backend = {} as Backend;
   beforeAll(async () => {
     backend.database = await createTestDatabase(databaseKind);
     backend.storage = await createTestStorage(storageKind);
     backend.server = await startTestServer(backend.database, backend.storage, overrides);
-    backend.client = new RegistryClient(backend.server.url);
+    await createProjects(backend.server.url, projects);
+    backend.client = new RegistryClient(backend.server.url, adminAuthorization);
   });
   afterAll(async () => {
     await backend.server?.close();

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { testAdminPassword } from './server.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -20,6 +21,7 @@ export async function spawnBerth(env: Record<string, string>): Promise<BerthProc
       cwd: projectRoot,
       env: {
         PATH: process.env.PATH ?? '',
+        BERTH_ADMIN_PASSWORD: testAdminPassword,
         BERTH_HOST: '127.0.0.1',
         BERTH_PORT: '0',
         BERTH_LOG_LEVEL: 'info',

@@ -1,4 +1,5 @@
-import type { Project } from '../../db/index.js';
+import type { Kysely } from 'kysely';
+import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import { ProjectRole } from './roles.js';
@@ -68,6 +69,13 @@ export function validateMetadata(input: Record<string, unknown>): ProjectMetadat
   return out;
 }
 
+const projectByName = prepared((db: Kysely<Database>, name: string) =>
+  db.selectFrom('projects').selectAll().where('name', '=', name),
+);
+const projectById = prepared((db: Kysely<Database>, id: number) =>
+  db.selectFrom('projects').selectAll().where('id', '=', id),
+);
+
 /** Projects: the first path component of a repository name, with a public flag and Harbor's metadata. */
 export class ProjectService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -112,10 +120,11 @@ export class ProjectService {
   }
 
   async find(nameOrId: string | number): Promise<Project | undefined> {
-    const query = this.ctx.db.selectFrom('projects').selectAll();
-    return typeof nameOrId === 'number'
-      ? query.where('id', '=', nameOrId).executeTakeFirst()
-      : query.where('name', '=', nameOrId).executeTakeFirst();
+    const rows =
+      typeof nameOrId === 'number'
+        ? await projectById(this.ctx.db, nameOrId)
+        : await projectByName(this.ctx.db, nameOrId);
+    return rows[0];
   }
 
   async get(nameOrId: string | number): Promise<Project> {

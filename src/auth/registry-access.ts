@@ -1,0 +1,41 @@
+import type { ProjectService } from '../domain/project/index.js';
+import type { Access, Scope } from './scopes.js';
+import type { SecurityContext } from './security-context.js';
+
+/**
+ * What a caller may do of what they asked on the registry: the `access` of a token, or the check of a
+ * Basic-authenticated or anonymous /v2 request. A repository belongs to the project named by its first
+ * path component; an unknown project grants nothing.
+ */
+export class RegistryAccess {
+  constructor(private readonly projects: ProjectService) {}
+
+  async grant(context: SecurityContext, scopes: readonly Scope[]): Promise<Access[]> {
+    const granted: Access[] = [];
+    for (const scope of scopes) {
+      if (scope.type === 'registry') {
+        if (context.isSysAdmin) granted.push(scope);
+        continue;
+      }
+      const project = await this.projects.find(scope.name.split('/')[0] as string);
+      if (!project) {
+        // Administrators may look (and be told the repository is unknown); nobody may write there.
+        if (context.isSysAdmin && scope.actions.includes('pull'))
+          granted.push({ type: 'repository', name: scope.name, actions: ['pull'] });
+        continue;
+      }
+      const actions: string[] = [];
+      for (const action of scope.actions) {
+        const allowed =
+          action === 'pull'
+            ? await context.can(project, 'repository', 'pull')
+            : action === 'push'
+              ? await context.can(project, 'repository', 'push')
+              : action === 'delete' && (await context.can(project, 'artifact', 'delete'));
+        if (allowed) actions.push(action);
+      }
+      if (actions.length > 0) granted.push({ type: 'repository', name: scope.name, actions });
+    }
+    return granted;
+  }
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import type { Access } from './scopes.js';
+
+export interface TokenOptions {
+  readonly issuer: string;
+  /** Lifetime of an access token. */
+  readonly expirySeconds: number;
+  readonly now: () => number;
+}
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresIn: number;
+  readonly issuedAt: string;
+}
+
+export interface VerifiedToken {
+  readonly subject: string;
+  readonly access: readonly Access[];
+  /** Refresh tokens carry no access; they buy new access tokens. */
+  readonly refresh: boolean;
+}
+
+const algorithm = 'ES256';
+
+/**
+ * Docker registry tokens: ES256 JWTs with an `access` claim. The signing key is made on first start
+ * and kept in the database, so every replica signs and verifies alike; rotate() adds a newer key
+ * while older, unretired ones keep verifying. Verified tokens are remembered until they expire, so a
+ * client's requests after the first cost a map lookup.
+ */
+export class TokenService {
+  private signing: { kid: string; key: CryptoKey } | undefined;
+  private readonly verifiers = new Map<string, CryptoKey>();
+  private readonly verified = new Map<string, { token: VerifiedToken; until: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: TokenOptions,
+  ) {}
+
+  async issue(
+    subject: string,
+    audience: string,
+    access: readonly Access[],
+    options: { refresh?: boolean; expirySeconds?: number } = {},
+  ): Promise<IssuedToken> {
+    const signing = await this.signingKey();
+    const now = Math.floor(this.options.now() / 1000);
+    const expiresIn = options.expirySeconds ?? this.options.expirySeconds;
+    const token = await new SignJWT({ access, ...(options.refresh ? { typ: 'refresh' } : {}) })
+      .setProtectedHeader({ alg: algorithm, kid: signing.kid, typ: 'JWT' })
+      .setIssuer(this.options.issuer)
+      .setSubject(subject)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setNotBefore(now - 5)
+      .setExpirationTime(now + expiresIn)
+      .setJti(randomUUID())
+      .sign(signing.key);
+    return { token, expiresIn, issuedAt: new Date(now * 1000).toISOString() };
+  }
+
+  /** The token's subject and access when it is ours, current and for this audience; otherwise undefined. */
+  async verify(token: string, audience: string): Promise<VerifiedToken | undefined> {
+    const now = this.options.now();
+    const cached = this.verified.get(token);
+    if (cached && cached.until > now) return cached.token;
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.verifier(header.kid), {
+        issuer: this.options.issuer,
+        audience,
+        algorithms: [algorithm],
+        currentDate: new Date(now),
+      });
+      const verified: VerifiedToken = {
+        subject: payload.sub ?? '',
+        access: Array.isArray(payload.access) ? (payload.access as Access[]) : [],
+        refresh: payload.typ === 'refresh',
+      };
+      if (this.verified.size > 50_000) this.verified.clear();
+      this.verified.set(token, { token: verified, until: (payload.exp ?? 0) * 1000 });
+      return verified;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Adds a new signing key; tokens signed by the older keys stay valid until they expire. */
+  async rotate(): Promise<string> {
+    const created = await this.createKey();
+    this.signing = created;
+    return created.kid;
+  }
+
+  /** The public keys, as a JWKS, for anyone who wants to check a token. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const rows = await this.db
+      .selectFrom('signing_keys')
+      .select('public_jwk')
+      .where('retired_at', 'is', null)
+      .execute();
+    return { keys: rows.map((r) => JSON.parse(r.public_jwk) as JWK) };
+  }
+
+  private async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+    if (this.signing) return this.signing;
+    const row = await this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where('retired_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('kid')
+      .executeTakeFirst();
+    this.signing = row
+      ? { kid: row.kid, key: (await importJWK(JSON.parse(row.private_jwk) as JWK, algorithm)) as CryptoKey }
+      : await this.createKey();
+    return this.signing;
+  }
+
+  private async createKey(): Promise<{ kid: string; key: CryptoKey }> {
+    const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    await this.db
+      .insertInto('signing_keys')
+      .values({
+        kid,
+        algorithm,
+        private_jwk: JSON.stringify(await exportJWK(privateKey)),
+        public_jwk: JSON.stringify({ ...publicJwk, kid, alg: algorithm, use: 'sig' }),
+        created_at: this.options.now(),
+        retired_at: null,
+      })
+      .execute();
+    this.verifiers.set(kid, publicKey);
+    return { kid, key: privateKey };
+  }
+
+  private async verifier(kid: string | undefined): Promise<CryptoKey> {
+    if (!kid) throw new Error('token has no key id');
+    const known = this.verifiers.get(kid);
+    if (known) return known;
+    const row = await this.db
+      .selectFrom('signing_keys')
+      .select('public_jwk')
+      .where('kid', '=', kid)
+      .where('retired_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new Error('unknown signing key');
+    const key = (await importJWK(JSON.parse(row.public_jwk) as JWK, algorithm)) as CryptoKey;
+    this.verifiers.set(kid, key);
+    return key;
+  }
+}

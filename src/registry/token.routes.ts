@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Access, parseScopes, type SecurityContext } from '../auth/index.js';
+import type { UserService } from '../domain/user/index.js';
+import { BerthError } from '../lib/errors.js';
+import { readLimited } from '../lib/streams.js';
+import type { RegistryAuthDeps } from './authorize.js';
+import { registryErrorHandler } from './errors.js';
+
+export interface TokenRouteDeps {
+  readonly auth: RegistryAuthDeps;
+  readonly users: UserService;
+  readonly refreshTokenDays: number;
+}
+
+const many = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/**
+ * The Docker registry token service at /service/token: `GET` with Basic credentials or none (the
+ * token spec), and the OAuth2 `POST` forms (`grant_type=password` and `refresh_token`) that `docker
+ * login` uses once it holds a refresh token. The token grants only what the caller may do of what
+ * was asked.
+ */
+export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): Promise<void> {
+  app.setErrorHandler(registryErrorHandler);
+  app.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => {
+    readLimited(payload, 64 * 1024).then(
+      (body) => done(null, Object.fromEntries(new URLSearchParams(body.toString('utf8')))),
+      (error: Error) => done(error),
+    );
+  });
+
+  const respond = async (
+    reply: FastifyReply,
+    context: SecurityContext,
+    scopeValues: string[],
+    offline: boolean,
+  ) => {
+    const granted: Access[] = await deps.auth.access.grant(context, parseScopes(scopeValues));
+    const subject = context.principal?.username ?? '';
+    const issued = await deps.auth.tokens.issue(subject, deps.auth.service, granted);
+    const body: Record<string, unknown> = {
+      token: issued.token,
+      access_token: issued.token,
+      expires_in: issued.expiresIn,
+      issued_at: issued.issuedAt,
+    };
+    if (offline && context.isAuthenticated) {
+      body.refresh_token = (
+        await deps.auth.tokens.issue(subject, deps.auth.service, [], {
+          refresh: true,
+          expirySeconds: deps.refreshTokenDays * 86_400,
+        })
+      ).token;
+    }
+    return reply.header('Cache-Control', 'no-store').send(body);
+  };
+
+  app.get('/service/token', async (request: FastifyRequest, reply) => {
+    const query = request.query as Record<string, string | string[] | undefined>;
+    const context = await deps.auth.authenticator.authenticate(request.headers.authorization);
+    return respond(reply, context, many(query.scope), many(query.offline_token)[0] === 'true');
+  });
+
+  app.post('/service/token', async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    const scopes = many(form.scope);
+    const offline = form.access_type === 'offline';
+    if (form.grant_type === 'password') {
+      if (!form.username || form.password === undefined)
+        throw new BerthError('UNAUTHORIZED', 'username and password are required');
+      const basic = `Basic ${Buffer.from(`${form.username}:${form.password}`).toString('base64')}`;
+      return respond(reply, await deps.auth.authenticator.authenticate(basic), scopes, offline);
+    }
+    if (form.grant_type === 'refresh_token') {
+      const refresh = form.refresh_token
+        ? await deps.auth.tokens.verify(form.refresh_token, deps.auth.service)
+        : undefined;
+      const user = refresh?.refresh ? await deps.users.findByName(refresh.subject) : undefined;
+      if (!user) throw new BerthError('UNAUTHORIZED', 'the refresh token is invalid or has expired');
+      return respond(reply, deps.auth.authenticator.forUser(user), scopes, false);
+    }
+    throw new BerthError('UNSUPPORTED', 'grant_type must be password or refresh_token');
+  });
+}
