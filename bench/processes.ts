@@ -23,14 +23,18 @@ export interface Registry {
   readonly url: string;
   readonly host: string;
   readonly pid: number;
+  /** user:password for pushes, when the registry wants them. */
+  readonly credentials?: string;
   stop(): Promise<void>;
 }
+
+const benchAdminPassword = 'BenchAdmin1';
 
 async function waitFor(url: string, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`registry exited: ${log()}`);
     try {
-      if ((await fetch(`${url}/v2/`)).status === 200) return;
+      if ([200, 401].includes((await fetch(`${url}/v2/`)).status)) return;
     } catch {
       // not up yet
     }
@@ -59,6 +63,7 @@ export async function startBerth(root: string, dir: string): Promise<Registry> {
       BERTH_DATA_DIR: dir,
       BERTH_LOG_LEVEL: 'warn',
       BERTH_LOG_REQUESTS: 'false',
+      BERTH_ADMIN_PASSWORD: benchAdminPassword,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -68,7 +73,25 @@ export async function startBerth(root: string, dir: string): Promise<Registry> {
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url, child, () => stderr);
-  return { name: 'berth', url, host: `127.0.0.1:${port}`, pid: child.pid as number, stop: stopper(child) };
+  // Pushes authenticate as the administrator; the project is public, so reads are anonymous as on the reference.
+  const credentials = `admin:${benchAdminPassword}`;
+  const created = await fetch(`${url}/api/v2.0/projects`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+      'Content-Type': 'application/json',
+    },
+    body: JSON.stringify({ project_name: 'bench', metadata: { public: 'true' } }),
+  });
+  if (created.status !== 201) throw new Error(`cannot create the bench project: ${created.status}`);
+  return {
+    name: 'berth',
+    url,
+    host: `127.0.0.1:${port}`,
+    pid: child.pid as number,
+    credentials,
+    stop: stopper(child),
+  };
 }
 
 /** Debian's docker-registry (Distribution 2.8), filesystem storage in a fresh folder. */

@@ -112,7 +112,12 @@ async function pushTags(registry: Registry, repo: string, image: BenchImage, cou
       const res = await fetch(`${registry.url}/v2/${repo}/manifests/${tag}`, {
         method: 'PUT',
         body: image.manifestBody,
-        headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+        headers: {
+          'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+          ...(registry.credentials
+            ? { Authorization: `Basic ${Buffer.from(registry.credentials).toString('base64')}` }
+            : {}),
+        },
       });
       if (res.status !== 201) throw new Error(`tag push answered ${res.status}`);
     }
@@ -128,15 +133,16 @@ async function measure(
   const m: Metrics = {};
   const host = registry.host;
   const cpu = () => cpuSeconds(registry.pid);
+  const dest = [
+    '--dest-tls-verify=false',
+    ...(registry.credentials ? ['--dest-creds', registry.credentials] : []),
+  ];
   resetPeakRss(registry.pid);
   let c0 = cpu();
   const mib = images.large.bytes / 1048576;
   m.push_large =
     mib /
-    (await skopeo(
-      ['--dest-tls-verify=false', `oci:${images.large.dir}:latest`, `docker://${host}/bench/large:latest`],
-      work,
-    ));
+    (await skopeo([...dest, `oci:${images.large.dir}:latest`, `docker://${host}/bench/large:latest`], work));
   m.push_large_cpu_ms_per_mib = ((cpu() - c0) * 1000) / mib;
   c0 = cpu();
   const pulled = path.join(work, `pull-${registry.name}`);
@@ -154,14 +160,11 @@ async function measure(
   m.pull_large_cpu_ms_per_mib = ((cpu() - c0) * 1000) / mib;
   await rm(pulled, { recursive: true, force: true });
   m.push_many_small = await skopeo(
-    ['--dest-tls-verify=false', `oci:${images.small.dir}:latest`, `docker://${host}/bench/small:latest`],
+    [...dest, `oci:${images.small.dir}:latest`, `docker://${host}/bench/small:latest`],
     work,
   );
 
-  await skopeo(
-    ['--dest-tls-verify=false', `oci:${images.tiny.dir}:latest`, `docker://${host}/bench/tags:seed`],
-    work,
-  );
+  await skopeo([...dest, `oci:${images.tiny.dir}:latest`, `docker://${host}/bench/tags:seed`], work);
   let started = performance.now();
   await pushTags(registry, 'bench/tags', images.tiny, 1000);
   m.tag_put_rps = 1000 / ((performance.now() - started) / 1000);
@@ -191,10 +194,7 @@ async function measure(
   const hugeMib = images.huge.bytes / 1048576;
   m.huge_push =
     hugeMib /
-    (await skopeo(
-      ['--dest-tls-verify=false', `oci:${images.huge.dir}:latest`, `docker://${host}/bench/huge:latest`],
-      work,
-    ));
+    (await skopeo([...dest, `oci:${images.huge.dir}:latest`, `docker://${host}/bench/huge:latest`], work));
   const hugePulled = path.join(work, `huge-${registry.name}`);
   m.huge_pull =
     hugeMib /
