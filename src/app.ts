@@ -10,7 +10,7 @@ import type { DatabaseHandle } from './db/index.js';
 import { BlobService } from './domain/blob/index.js';
 import type { ServiceContext } from './domain/context.js';
 import { ManifestService } from './domain/manifest/index.js';
-import { ProjectService } from './domain/project/index.js';
+import { MemberService, ProjectService } from './domain/project/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
@@ -29,6 +29,7 @@ export interface Services {
   readonly manifests: ManifestService;
   readonly users: UserService;
   readonly projects: ProjectService;
+  readonly members: MemberService;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -51,6 +52,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
   return {
     users,
     projects,
+    members: new MemberService(ctx),
     tokens: new TokenService(deps.database.db, {
       issuer: 'berth',
       expirySeconds: config.auth.tokenExpirySeconds,
@@ -140,6 +142,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     storage: deps.storage,
     users: services.users,
     projects: services.projects,
+    members: services.members,
     authenticator: services.authenticator,
     version,
     externalUrl: config.externalUrl || undefined,

@@ -11,31 +11,17 @@ import {
 import { BerthError } from '../lib/errors.js';
 import { empty, iso, noContent, requireAuthenticated } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
+import { IsResourceName, NameOrId, visibleProject } from './project-access.js';
 import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
 
 export interface ProjectRoutesDeps {
   readonly projects: ProjectService;
 }
 
-const NameOrId = Type.Object({ project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }) });
-const IsResourceName = Type.Object({
-  'x-is-resource-name': Type.Optional(
-    Type.Boolean({ description: 'treat project_name_or_id as a name even when numeric' }),
-  ),
-});
-
 type ProjectBody = { project_name?: string; public?: boolean | null; metadata?: Record<string, string> };
 
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (app, { projects }) => {
-  /** The project named in the path, or NOT_FOUND when it does not exist or the caller may not see it. */
-  async function visible(request: FastifyRequest, nameOrId: string): Promise<ProjectRow> {
-    const byName = String(request.headers['x-is-resource-name']) === 'true' || !/^\d+$/.test(nameOrId);
-    const project = await projects.find(byName ? nameOrId : Number(nameOrId));
-    if (!project || !(await request.security.can(project, 'project', 'read'))) {
-      throw new BerthError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
-    }
-    return project;
-  }
+  const visible = (request: FastifyRequest, nameOrId: string) => visibleProject(projects, request, nameOrId);
 
   async function toProject(request: FastifyRequest, row: ProjectRow) {
     const view = await projects.view(row);

@@ -126,7 +126,36 @@ export const OverallHealthStatus = Type.Object(
   { $id: 'OverallHealthStatus' },
 );
 
+export const ProjectMemberEntity = Type.Object(
+  {
+    id: Type.Integer(),
+    project_id: Type.Integer(),
+    entity_name: Type.String(),
+    role_name: Type.String(),
+    role_id: Type.Integer(),
+    entity_id: Type.Integer(),
+    entity_type: Type.String({ description: "'u' for a user, 'g' for a group" }),
+  },
+  { $id: 'ProjectMemberEntity' },
+);
+
+export const ProjectMember = Type.Object(
+  {
+    role_id: Type.Integer(),
+    member_user: Type.Optional(
+      Type.Object({ user_id: Type.Optional(Type.Integer()), username: Type.Optional(Type.String()) }),
+    ),
+    member_group: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { $id: 'ProjectMember' },
+);
+
+export const RoleRequest = Type.Object({ role_id: Type.Integer() }, { $id: 'RoleRequest' });
+
 export const sharedSchemas = [
+  ProjectMemberEntity,
+  ProjectMember,
+  RoleRequest,
   Errors,
   UserResp,
   UserCreationReq,

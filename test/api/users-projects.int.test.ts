@@ -251,6 +251,8 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
         '/api/v2.0/health',
         '/api/v2.0/projects',
         '/api/v2.0/projects/{project_name_or_id}',
+        '/api/v2.0/projects/{project_name_or_id}/members',
+        '/api/v2.0/projects/{project_name_or_id}/members/{mid}',
         '/api/v2.0/projects/{project_name_or_id}/summary',
         '/api/v2.0/systeminfo',
         '/api/v2.0/users',

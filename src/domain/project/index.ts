@@ -1,3 +1,4 @@
+export { MemberService, type MemberView } from './member.service.js';
 export {
   metadataKeys,
   type ProjectMetadata,
@@ -6,4 +7,4 @@ export {
   type ProjectView,
   validateMetadata,
 } from './project.service.js';
-export { ProjectRole, type ProjectRoleId, projectRoleIds } from './roles.js';
+export { ProjectRole, type ProjectRoleId, projectRoleIds, roleNames } from './roles.js';

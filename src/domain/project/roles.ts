@@ -10,3 +10,11 @@ export const ProjectRole = {
 export type ProjectRoleId = (typeof ProjectRole)[keyof typeof ProjectRole];
 
 export const projectRoleIds: readonly number[] = Object.values(ProjectRole);
+
+export const roleNames: Readonly<Record<number, string>> = {
+  [ProjectRole.projectAdmin]: 'projectAdmin',
+  [ProjectRole.developer]: 'developer',
+  [ProjectRole.guest]: 'guest',
+  [ProjectRole.maintainer]: 'maintainer',
+  [ProjectRole.limitedGuest]: 'limitedGuest',
+};

@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Project } from '../db/index.js';
+import type { ProjectService } from '../domain/project/index.js';
+import { BerthError } from '../lib/errors.js';
+
+export const NameOrId = Type.Object({ project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }) });
+
+export const IsResourceName = Type.Object({
+  'x-is-resource-name': Type.Optional(
+    Type.Boolean({ description: 'treat project_name_or_id as a name even when numeric' }),
+  ),
+});
+
+/**
+ * The project named in the path (by id, or by name when not numeric or with X-Is-Resource-Name),
+ * or NOT_FOUND when it does not exist or the caller may not see it: a private project's existence is
+ * never revealed.
+ */
+export async function visibleProject(
+  projects: ProjectService,
+  request: FastifyRequest,
+  nameOrId: string,
+): Promise<Project> {
+  const byName = String(request.headers['x-is-resource-name']) === 'true' || !/^\d+$/.test(nameOrId);
+  const project = await projects.find(byName ? nameOrId : Number(nameOrId));
+  if (!project || !(await request.security.can(project, 'project', 'read'))) {
+    throw new BerthError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
+  }
+  return project;
+}

@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type { Database, ProjectMember } from '../../db/index.js';
+import { BerthError } from '../../lib/errors.js';
+import type { ServiceContext } from '../context.js';
+import { projectRoleIds } from './roles.js';
+
+export interface MemberView extends ProjectMember {
+  readonly entityName: string;
+}
+
+function assertRole(role: number): void {
+  if (!projectRoleIds.includes(role)) {
+    throw new BerthError(
+      'INVALID_INPUT',
+      `role_id must be one of ${projectRoleIds.join(', ')} (1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest)`,
+    );
+  }
+}
+
+const withNames = (db: Kysely<Database>) =>
+  db
+    .selectFrom('project_members as pm')
+    .leftJoin('users as u', (join) => join.onRef('u.id', '=', 'pm.entity_id').on('pm.entity_type', '=', 'u'))
+    .selectAll('pm')
+    .select('u.username as entityName');
+
+/** Project membership: users (and, with directory sign-in, groups) holding one role each. */
+export class MemberService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async list(projectId: number, entityName?: string): Promise<MemberView[]> {
+    let query = withNames(this.ctx.db).where('pm.project_id', '=', projectId).orderBy('pm.id');
+    if (entityName)
+      query = query.where('u.username', 'like', `%${entityName.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    const rows = await query.execute();
+    return rows.map((r) => ({ ...r, entityName: r.entityName ?? '' }));
+  }
+
+  async get(projectId: number, memberId: number): Promise<MemberView> {
+    const row = await withNames(this.ctx.db)
+      .where('pm.project_id', '=', projectId)
+      .where('pm.id', '=', memberId)
+      .executeTakeFirst();
+    if (!row) throw new BerthError('NOT_FOUND', `member ${memberId} not found in this project`);
+    return { ...row, entityName: row.entityName ?? '' };
+  }
+
+  async addUser(projectId: number, userId: number, role: number): Promise<ProjectMember> {
+    assertRole(role);
+    const now = this.ctx.now();
+    const row = await this.ctx.db
+      .insertInto('project_members')
+      .values({
+        project_id: projectId,
+        entity_type: 'u',
+        entity_id: userId,
+        role,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['project_id', 'entity_type', 'entity_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new BerthError('CONFLICT', 'the user is already a member of this project');
+    return row;
+  }
+
+  async setRole(projectId: number, memberId: number, role: number): Promise<void> {
+    assertRole(role);
+    const result = await this.ctx.db
+      .updateTable('project_members')
+      .set({ role, updated_at: this.ctx.now() })
+      .where('project_id', '=', projectId)
+      .where('id', '=', memberId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0)
+      throw new BerthError('NOT_FOUND', `member ${memberId} not found in this project`);
+  }
+
+  async remove(projectId: number, memberId: number): Promise<void> {
+    const result = await this.ctx.db
+      .deleteFrom('project_members')
+      .where('project_id', '=', projectId)
+      .where('id', '=', memberId)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0)
+      throw new BerthError('NOT_FOUND', `member ${memberId} not found in this project`);
+  }
+}
