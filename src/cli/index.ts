@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
+import { BerthError } from '../lib/errors.js';
 import { startServer } from '../main.js';
+import { adminCommands } from './admin.js';
 
 const program = new Command();
 program.name('berth').description('Berth, an OCI container registry').showHelpAfterError();
@@ -33,6 +35,8 @@ program
     process.once('SIGINT', () => stop('SIGINT'));
   });
 
+adminCommands(program);
+
 const config = program.command('config').description('configuration tools');
 config
   .command('check')
@@ -58,6 +62,10 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`berth: ${error.message}`);
     process.exit(2);
+  }
+  if (error instanceof BerthError) {
+    console.error(`berth: ${error.message}`);
+    process.exit(1);
   }
   console.error('berth:', error instanceof Error ? error.message : error);
   process.exit(1);

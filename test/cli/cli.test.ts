@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../support/process.js';
+import { projectRoot, spawnBerth } from '../support/process.js';
+import { tempDir } from '../support/services.js';
 
 const exec = promisify(execFile);
 
@@ -22,6 +23,44 @@ async function berth(args: string[], env: Record<string, string> = {}) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+describe('berth admin', () => {
+  it('creates users and projects and resets passwords in the configured database', async () => {
+    const { dir, remove } = await tempDir('berth-cli-');
+    const env = { BERTH_DATA_DIR: dir };
+    try {
+      const created = await berth(
+        ['admin', 'create-user', 'ops', '--password', 'Passw0rd!', '--sysadmin'],
+        env,
+      );
+      expect(created).toMatchObject({ code: 0 });
+      expect(created.stdout).toContain('created user ops');
+      expect(
+        (await berth(['admin', 'create-project', 'tools', '--owner', 'ops', '--public'], env)).stdout,
+      ).toContain('created project tools');
+      const weak = await berth(['admin', 'reset-password', 'ops', '--password', 'weak'], env);
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toContain('the password must be 8 to 128 characters');
+      const generated = await berth(['admin', 'reset-password', 'ops'], env);
+      const password = /is now (\S+)/.exec(generated.stdout)?.[1] as string;
+      expect(password).toBeDefined();
+      expect((await berth(['admin', 'reset-password', 'nobody'], env)).stderr).toContain(
+        'no user named nobody',
+      );
+
+      const server = await spawnBerth(env);
+      const auth = { Authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` };
+      const me = await fetch(`${server.url}/api/v2.0/users/current`, { headers: auth });
+      expect(((await me.json()) as { sysadmin_flag: boolean }).sysadmin_flag).toBe(true);
+      const project = await fetch(`${server.url}/api/v2.0/projects/tools`);
+      expect(((await project.json()) as { metadata: { public: string } }).metadata.public).toBe('true');
+      server.child.kill('SIGTERM');
+      await server.exited;
+    } finally {
+      await remove();
+    }
+  });
+});
 
 describe('berth CLI', () => {
   it('refuses a bad setting at start, naming it, with exit code 2', async () => {
@@ -53,7 +92,7 @@ describe('berth CLI', () => {
   it('prints the configuration JSON Schema and help for every command', async () => {
     const schema = await berth(['config', 'schema']);
     expect(JSON.parse(schema.stdout).properties.port.default).toBe(5000);
-    for (const command of [[], ['serve'], ['config']]) {
+    for (const command of [[], ['serve'], ['config'], ['admin'], ['admin', 'reset-password']]) {
       const help = await berth([...command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Usage: berth');

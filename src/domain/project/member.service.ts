@@ -26,7 +26,7 @@ const withNames = (db: Kysely<Database>) =>
 
 /** Project membership: users (and, with directory sign-in, groups) holding one role each. */
 export class MemberService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
 
   async list(projectId: number, entityName?: string): Promise<MemberView[]> {
     let query = withNames(this.ctx.db).where('pm.project_id', '=', projectId).orderBy('pm.id');

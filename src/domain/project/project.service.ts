@@ -78,7 +78,7 @@ const projectById = prepared((db: Kysely<Database>, id: number) =>
 
 /** Projects: the first path component of a repository name, with a public flag and Harbor's metadata. */
 export class ProjectService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
 
   async create(name: string, ownerId: number, metadata: ProjectMetadata): Promise<Project> {
     if (name.length > 255 || !projectNamePattern.test(name)) {

@@ -42,7 +42,7 @@ export function generatePassword(): string {
 export class UserService {
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
 
   async create(input: NewUser): Promise<User> {
     if (!usernamePattern.test(input.username)) {
