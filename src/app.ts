@@ -11,6 +11,7 @@ import { BlobService } from './domain/blob/index.js';
 import type { ServiceContext } from './domain/context.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService, ProjectService } from './domain/project/index.js';
+import { RobotService } from './domain/robot/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
@@ -30,6 +31,7 @@ export interface Services {
   readonly users: UserService;
   readonly projects: ProjectService;
   readonly members: MemberService;
+  readonly robots: RobotService;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -49,17 +51,19 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const blobs = new BlobService(ctx);
   const users = new UserService(ctx);
   const projects = new ProjectService(ctx);
+  const robots = new RobotService(ctx);
   return {
     users,
     projects,
     members: new MemberService(ctx),
+    robots,
     tokens: new TokenService(deps.database.db, {
       issuer: 'berth',
       expirySeconds: config.auth.tokenExpirySeconds,
       now: ctx.now,
     }),
     access: new RegistryAccess(projects),
-    authenticator: new Authenticator(users, projects, {
+    authenticator: new Authenticator(users, robots, projects, {
       cacheMs: config.auth.credentialCacheSeconds * 1000,
       now: ctx.now,
     }),
@@ -143,6 +147,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     users: services.users,
     projects: services.projects,
     members: services.members,
+    robots: services.robots,
     authenticator: services.authenticator,
     version,
     externalUrl: config.externalUrl || undefined,

@@ -4,11 +4,13 @@ import type { Kysely } from 'kysely';
 import type { Authenticator } from '../auth/index.js';
 import type { Database } from '../db/index.js';
 import type { MemberService, ProjectService } from '../domain/project/index.js';
+import type { RobotService } from '../domain/robot/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import { apiErrorHandler, harborError } from './errors.js';
 import { memberRoutes } from './members.routes.js';
 import { projectRoutes } from './projects.routes.js';
+import { robotRoutes } from './robots.routes.js';
 import { sharedSchemas } from './schemas.js';
 import { systemRoutes } from './system.routes.js';
 import { userRoutes } from './users.routes.js';
@@ -19,6 +21,7 @@ export interface ApiDeps {
   readonly users: UserService;
   readonly projects: ProjectService;
   readonly members: MemberService;
+  readonly robots: RobotService;
   readonly authenticator: Authenticator;
   readonly version: string;
   readonly externalUrl: string | undefined;
@@ -27,8 +30,18 @@ export interface ApiDeps {
 /** The Harbor-compatible management API, mounted at /api/v2.0. */
 export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options) => {
   // The options carry this plugin's own prefix; the route plugins get the dependencies alone.
-  const { db, storage, users, projects, members, authenticator, version, externalUrl } = options;
-  const deps: ApiDeps = { db, storage, users, projects, members, authenticator, version, externalUrl };
+  const { db, storage, users, projects, members, robots, authenticator, version, externalUrl } = options;
+  const deps: ApiDeps = {
+    db,
+    storage,
+    users,
+    projects,
+    members,
+    robots,
+    authenticator,
+    version,
+    externalUrl,
+  };
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -46,4 +59,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(userRoutes, deps);
   await app.register(projectRoutes, deps);
   await app.register(memberRoutes, deps);
+  await app.register(robotRoutes, deps);
 };

@@ -12,6 +12,14 @@ export function requireAuthenticated(request: FastifyRequest): void {
   if (!request.security.isAuthenticated) throw new BerthError('UNAUTHORIZED', 'authentication is required');
 }
 
+/** The calling user's id; robot accounts are refused (they act only within their permissions). */
+export function requireUser(request: FastifyRequest): number {
+  requireAuthenticated(request);
+  const principal = request.security.principal;
+  if (principal?.kind !== 'user') throw new BerthError('FORBIDDEN', 'robot accounts may not do this');
+  return principal.id;
+}
+
 export function requireSysAdmin(request: FastifyRequest): void {
   requireAuthenticated(request);
   if (!request.security.isSysAdmin)

@@ -26,7 +26,7 @@ export function parseQ(q: string | undefined, allowed: readonly string[]): Recor
   const out: Record<string, QueryFilter> = {};
   if (!q) return out;
   for (const term of q.split(',')) {
-    const match = /^([a-z_]+)=(~?)(.*)$/.exec(term.trim());
+    const match = /^([A-Za-z_]+)=(~?)(.*)$/.exec(term.trim());
     if (!match)
       throw new BerthError('INVALID_INPUT', `invalid query term "${term.slice(0, 80)}"; use k=v or k=~v`);
     const [, key, tilde, value] = match as unknown as [string, string, string, string];

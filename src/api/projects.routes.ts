@@ -9,7 +9,7 @@ import {
   validateMetadata,
 } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, requireAuthenticated } from './context.js';
+import { empty, iso, noContent, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { IsResourceName, NameOrId, visibleProject } from './project-access.js';
 import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
@@ -60,14 +60,10 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      requireAuthenticated(request);
+      const owner = requireUser(request);
       const body = request.body as ProjectBody;
       if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
-      const project = await projects.create(
-        body.project_name,
-        request.security.principal?.id as number,
-        metadataOf(body),
-      );
+      const project = await projects.create(body.project_name, owner, metadataOf(body));
       return empty(reply, 201, `/api/v2.0/projects/${project.id}`);
     },
   );
@@ -118,7 +114,11 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         name: query.name,
         nameMatch: filters.name,
         public: publicFilter,
-        visibleTo: request.security.isSysAdmin ? undefined : { userId: request.security.principal?.id },
+        visibleTo: request.security.isSysAdmin
+          ? undefined
+          : {
+              userId: request.security.principal?.kind === 'user' ? request.security.principal.id : undefined,
+            },
         sort,
       });
       pageHeaders(request, reply, query, total);

@@ -4,7 +4,7 @@ import type { Authenticator } from '../auth/index.js';
 import type { User } from '../db/index.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, requireAuthenticated, requireSysAdmin } from './context.js';
+import { empty, iso, noContent, requireSysAdmin, requireUser } from './context.js';
 import { errorResponses, PasswordReq, UserCreationReq, UserResp } from './schemas.js';
 
 export interface UserRoutesDeps {
@@ -66,8 +66,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
       },
     },
     async (request) => {
-      requireAuthenticated(request);
-      return toUserResp(await users.get(request.security.principal?.id as number));
+      return toUserResp(await users.get(requireUser(request)));
     },
   );
 
@@ -82,9 +81,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
       },
     },
     async (request) => {
-      requireAuthenticated(request);
+      const self = requireUser(request);
       const id = request.params.user_id;
-      if (!request.security.isSysAdmin && request.security.principal?.id !== id) {
+      if (!request.security.isSysAdmin && self !== id) {
         throw new BerthError('FORBIDDEN', 'only system administrators may read other users');
       }
       return toUserResp(await users.get(id));
@@ -103,9 +102,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
       },
     },
     async (request, reply) => {
-      requireAuthenticated(request);
       const id = request.params.user_id;
-      const self = request.security.principal?.id === id;
+      const self = requireUser(request) === id;
       if (!self && !request.security.isSysAdmin)
         throw new BerthError('FORBIDDEN', 'you may change only your own password');
       const body = request.body as { old_password?: string; new_password: string };

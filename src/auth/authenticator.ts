@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { User } from '../db/index.js';
 import type { ProjectService } from '../domain/project/index.js';
+import { permissionsOf, type RobotService, robotPrefix } from '../domain/robot/index.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
 import { parseBasic } from './basic.js';
@@ -29,6 +30,7 @@ export class Authenticator {
 
   constructor(
     private readonly users: UserService,
+    private readonly robots: RobotService,
     private readonly projects: ProjectService,
     private readonly options: AuthenticatorOptions,
   ) {}
@@ -54,11 +56,26 @@ export class Authenticator {
     const cached = this.verified.get(key);
     if (cached && cached.until > now) return cached.principal;
     this.verified.delete(key);
-    const user = await this.users.authenticate(username, password);
-    if (!user) return undefined;
-    const principal = principalOf(user);
+    let principal: Principal | undefined;
+    // Remembered credentials never outlive the account: a robot's cache entry ends when it expires.
+    let until = now + this.options.cacheMs;
+    if (username.startsWith(robotPrefix)) {
+      const robot = await this.robots.authenticate(username, password);
+      principal = robot && {
+        kind: 'robot',
+        id: robot.id,
+        username: robot.name,
+        sysadmin: false,
+        permissions: permissionsOf(robot),
+      };
+      if (robot && robot.expires_at !== -1) until = Math.min(until, robot.expires_at * 1000);
+    } else {
+      const user = await this.users.authenticate(username, password);
+      principal = user && principalOf(user);
+    }
+    if (!principal) return undefined;
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(key, { principal, until: now + this.options.cacheMs });
+    this.verified.set(key, { principal, until });
     return principal;
   }
 

@@ -1,13 +1,25 @@
 import type { Project } from '../db/index.js';
 import type { ProjectService } from '../domain/project/index.js';
+import type { RobotPermission } from '../domain/robot/index.js';
 import { type Action, allows, publicPolicy, type Resource, rolePolicies } from './rbac.js';
 
-export interface Principal {
+export interface UserPrincipal {
   readonly kind: 'user';
   readonly id: number;
   readonly username: string;
   readonly sysadmin: boolean;
 }
+
+/** A robot account: it may do exactly what its permissions list, in the projects they name. */
+export interface RobotPrincipal {
+  readonly kind: 'robot';
+  readonly id: number;
+  readonly username: string;
+  readonly sysadmin: false;
+  readonly permissions: readonly RobotPermission[];
+}
+
+export type Principal = UserPrincipal | RobotPrincipal;
 
 /**
  * Who is calling, and what they may do: one object per request, produced by the authenticator chain,
@@ -33,9 +45,9 @@ export class SecurityContext {
     return this.principal?.username ?? 'anonymous';
   }
 
-  /** The caller's roles in the project. */
+  /** The caller's roles in the project (robots hold none: they have permissions). */
   projectRoles(project: Project): Promise<number[]> {
-    if (!this.principal) return Promise.resolve([]);
+    if (this.principal?.kind !== 'user') return Promise.resolve([]);
     let roles = this.roles.get(project.id);
     if (!roles) {
       roles = this.projects.rolesOf(project.id, this.principal.id);
@@ -47,6 +59,13 @@ export class SecurityContext {
   async can(project: Project, resource: Resource, action: Action): Promise<boolean> {
     if (this.isSysAdmin) return true;
     if (project.public === 1 && allows(publicPolicy, resource, action)) return true;
+    if (this.principal?.kind === 'robot') {
+      return this.principal.permissions.some(
+        (p) =>
+          (p.namespace === project.name || p.namespace === '*') &&
+          p.access.some((a) => a.resource === resource && a.action === action),
+      );
+    }
     const roles = await this.projectRoles(project);
     return roles.some((role) => allows(rolePolicies[role], resource, action));
   }

@@ -103,6 +103,25 @@ export interface SigningKeyTable {
   retired_at: number | null;
 }
 
+export interface RobotTable {
+  id: Generated<number>;
+  /** Full name: robot$<project>+<name> (project level) or robot$<name> (system level). */
+  name: string;
+  description: Generated<string>;
+  level: 'system' | 'project';
+  project_id: number | null;
+  secret_hash: string;
+  /** JSON: Harbor's RobotPermission list. */
+  permissions: string;
+  duration_days: number;
+  /** Epoch seconds, -1 for never. */
+  expires_at: number;
+  disabled: Generated<number>;
+  creator_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -115,6 +134,7 @@ export interface Database {
   projects: ProjectTable;
   project_members: ProjectMemberTable;
   signing_keys: SigningKeyTable;
+  robots: RobotTable;
 }
 
 export type Repository = Selectable<RepositoryTable>;
@@ -125,3 +145,4 @@ export type Tag = Selectable<TagTable>;
 export type User = Selectable<UserTable>;
 export type Project = Selectable<ProjectTable>;
 export type ProjectMember = Selectable<ProjectMemberTable>;
+export type Robot = Selectable<RobotTable>;

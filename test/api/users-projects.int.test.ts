@@ -254,6 +254,8 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
         '/api/v2.0/projects/{project_name_or_id}/members',
         '/api/v2.0/projects/{project_name_or_id}/members/{mid}',
         '/api/v2.0/projects/{project_name_or_id}/summary',
+        '/api/v2.0/robots',
+        '/api/v2.0/robots/{robot_id}',
         '/api/v2.0/systeminfo',
         '/api/v2.0/users',
         '/api/v2.0/users/current',

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
 import { identityMigration } from './0002-identity.js';
 import { signingKeysMigration } from './0003-signing-keys.js';
+import { robotsMigration } from './0004-robots.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0001-registry': registryMigration(dialect),
         '0002-identity': identityMigration(dialect),
         '0003-signing-keys': signingKeysMigration(),
+        '0004-robots': robotsMigration(dialect),
       };
     },
   };

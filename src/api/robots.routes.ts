@@ -1,0 +1,230 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Action, Authenticator } from '../auth/index.js';
+import type { Robot as RobotRow } from '../db/index.js';
+import type { ProjectService } from '../domain/project/index.js';
+import {
+  permissionsOf,
+  type RobotInput,
+  type RobotPermission,
+  type RobotService,
+} from '../domain/robot/index.js';
+import { BerthError } from '../lib/errors.js';
+import { empty, iso, noContent, requireAuthenticated, requireUser } from './context.js';
+import { PageQuery, pageHeaders, parseQ } from './pagination.js';
+import { errorResponses, Robot, RobotCreate, RobotCreated, RobotSec, RobotUpdate } from './schemas.js';
+
+export interface RobotRoutesDeps {
+  readonly robots: RobotService;
+  readonly projects: ProjectService;
+  readonly authenticator: Authenticator;
+}
+
+const RobotId = Type.Object({ robot_id: Type.Integer({ minimum: 1 }) });
+
+const toRobot = (robot: RobotRow) => ({
+  id: robot.id,
+  name: robot.name,
+  description: robot.description,
+  level: robot.level,
+  duration: robot.duration_days,
+  editable: true,
+  disable: robot.disabled === 1,
+  expires_at: robot.expires_at,
+  permissions: permissionsOf(robot),
+  creator_type: 'local',
+  creator_ref: robot.creator_id,
+  creation_time: iso(robot.created_at),
+  update_time: iso(robot.updated_at),
+});
+
+export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
+  app,
+  { robots, projects, authenticator },
+) => {
+  /**
+   * System robots are the system administrators'; a project robot is its project's (project admins
+   * manage it, maintainers may read it). Robots the caller may not see answer NOT_FOUND.
+   */
+  async function authorizeRobot(
+    request: FastifyRequest,
+    level: string,
+    projectId: number | null,
+    action: Action,
+  ): Promise<void> {
+    requireAuthenticated(request);
+    if (request.security.isSysAdmin) return;
+    const project = level === 'project' && projectId !== null ? await projects.find(projectId) : undefined;
+    const readable = project && (await request.security.can(project, 'robot', 'read'));
+    if (!readable)
+      throw new BerthError(
+        level === 'system' && action === 'create' ? 'FORBIDDEN' : 'NOT_FOUND',
+        level === 'system' ? 'only system administrators manage system robots' : 'robot not found',
+      );
+    if (!(await request.security.can(project, 'robot', action)))
+      throw new BerthError('FORBIDDEN', `you may not ${action} this project's robots`);
+  }
+
+  async function robotFor(request: FastifyRequest, id: number, action: Action): Promise<RobotRow> {
+    const robot = await robots.find(id);
+    if (!robot) throw new BerthError('NOT_FOUND', `robot ${id} not found`);
+    await authorizeRobot(request, robot.level, robot.project_id, action);
+    return robot;
+  }
+
+  app.post(
+    '/robots',
+    {
+      schema: {
+        tags: ['robot'],
+        summary: 'Create a robot account; the answer carries its secret, shown only this once',
+        body: Type.Ref(RobotCreate),
+        response: { 201: Type.Ref(RobotCreated), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireAuthenticated(request);
+      const body = request.body as RobotInput & { secret?: string };
+      let project: { id: number; name: string } | undefined;
+      if (body.level === 'project') {
+        const namespace = body.permissions[0]?.namespace ?? '';
+        const found = await projects.find(namespace);
+        if (!found || !(await request.security.can(found, 'project', 'read')))
+          throw new BerthError('NOT_FOUND', `project ${namespace.slice(0, 255)} not found`);
+        project = found;
+        await authorizeRobot(request, 'project', found.id, 'create');
+      } else {
+        await authorizeRobot(request, 'system', null, 'create');
+      }
+      const { robot, secret: generated } = await robots.create(body, requireUser(request), project);
+      const secret = body.secret ? await robots.refreshSecret(robot, body.secret) : generated;
+      reply.header('Location', `/api/v2.0/robots/${robot.id}`);
+      return reply.code(201).send({
+        id: robot.id,
+        name: robot.name,
+        secret,
+        creation_time: iso(robot.created_at),
+        expires_at: robot.expires_at,
+      });
+    },
+  );
+
+  app.get(
+    '/robots',
+    {
+      schema: {
+        tags: ['robot'],
+        summary:
+          'List robots (system administrators: all; others: a project’s, with q=Level=project,ProjectID=N)',
+        querystring: Type.Object(PageQuery),
+        response: { 200: Type.Array(Type.Ref(Robot)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const filters = parseQ(request.query.q, ['Level', 'ProjectID']);
+      const projectId = filters.ProjectID ? Number(filters.ProjectID.value) : undefined;
+      if (projectId !== undefined && !Number.isInteger(projectId))
+        throw new BerthError('INVALID_INPUT', 'ProjectID must be a number');
+      if (!request.security.isSysAdmin) {
+        if (projectId === undefined)
+          throw new BerthError(
+            'FORBIDDEN',
+            'only system administrators list every robot; filter by ProjectID',
+          );
+        await authorizeRobot(request, 'project', projectId, 'list');
+      }
+      const { total, items } = await robots.list(
+        { projectId, level: filters.Level?.value },
+        request.query.page,
+        request.query.page_size,
+      );
+      pageHeaders(request, reply, request.query, total);
+      return items.map(toRobot);
+    },
+  );
+
+  app.get(
+    '/robots/:robot_id',
+    {
+      schema: {
+        tags: ['robot'],
+        summary: 'Get a robot',
+        params: RobotId,
+        response: { 200: Type.Ref(Robot), ...errorResponses },
+      },
+    },
+    async (request) => toRobot(await robotFor(request, request.params.robot_id, 'read')),
+  );
+
+  app.put(
+    '/robots/:robot_id',
+    {
+      schema: {
+        tags: ['robot'],
+        summary: 'Update a robot’s description, expiry, permissions or disable it',
+        params: RobotId,
+        body: Type.Ref(RobotUpdate),
+        response: { 200: noContent('Updated'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const robot = await robotFor(request, request.params.robot_id, 'update');
+      const body = request.body as {
+        description?: string;
+        disable?: boolean;
+        duration?: number;
+        permissions?: RobotPermission[];
+      };
+      if (
+        robot.level === 'project' &&
+        body.permissions?.some((p) => p.namespace !== permissionsOf(robot)[0]?.namespace)
+      ) {
+        throw new BerthError('INVALID_INPUT', 'a project robot stays in its project');
+      }
+      await robots.update(robot, body);
+      authenticator.forget();
+      return empty(reply, 200);
+    },
+  );
+
+  app.patch(
+    '/robots/:robot_id',
+    {
+      schema: {
+        tags: ['robot'],
+        summary: 'Refresh a robot’s secret (a given one, or a generated one returned once)',
+        params: RobotId,
+        body: Type.Ref(RobotSec),
+        response: { 200: Type.Ref(RobotSec), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const robot = await robotFor(request, request.params.robot_id, 'update');
+      const secret = await robots.refreshSecret(
+        robot,
+        (request.body as { secret?: string }).secret || undefined,
+      );
+      authenticator.forget();
+      return { secret };
+    },
+  );
+
+  app.delete(
+    '/robots/:robot_id',
+    {
+      schema: {
+        tags: ['robot'],
+        summary: 'Delete a robot',
+        params: RobotId,
+        response: { 200: noContent('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const robot = await robotFor(request, request.params.robot_id, 'delete');
+      await robots.delete(robot);
+      authenticator.forget();
+      return empty(reply, 200);
+    },
+  );
+};
