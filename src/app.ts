@@ -7,6 +7,7 @@ import { apiPlugin } from './api/index.js';
 import { Authenticator, RegistryAccess, TokenService } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
+import { AuditService } from './domain/audit/index.js';
 import { BlobService } from './domain/blob/index.js';
 import type { ServiceContext } from './domain/context.js';
 import { ManifestService } from './domain/manifest/index.js';
@@ -14,6 +15,7 @@ import { MemberService, ProjectService } from './domain/project/index.js';
 import { RobotService } from './domain/robot/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
+import { EventBus } from './events/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import type { StorageDriver } from './storage/index.js';
 
@@ -32,6 +34,8 @@ export interface Services {
   readonly projects: ProjectService;
   readonly members: MemberService;
   readonly robots: RobotService;
+  readonly events: EventBus;
+  readonly audit: AuditService;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -52,11 +56,16 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const users = new UserService(ctx);
   const projects = new ProjectService(ctx);
   const robots = new RobotService(ctx);
+  const events = new EventBus(deps.logger);
+  const audit = new AuditService(ctx, config.audit);
+  events.subscribe(audit.record);
   return {
     users,
     projects,
     members: new MemberService(ctx),
     robots,
+    events,
+    audit,
     tokens: new TokenService(deps.database.db, {
       issuer: 'berth',
       expirySeconds: config.auth.tokenExpirySeconds,
@@ -64,6 +73,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     }),
     access: new RegistryAccess(projects),
     authenticator: new Authenticator(users, robots, projects, {
+      events: events.emit,
       cacheMs: config.auth.credentialCacheSeconds * 1000,
       now: ctx.now,
     }),
@@ -131,9 +141,12 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     externalUrl: config.externalUrl || undefined,
   };
   await app.register(registryRoutes, {
-    ...services,
+    blobs: services.blobs,
+    uploads: services.uploads,
+    manifests: services.manifests,
     catalogMaxEntries: config.registry.catalogMaxEntries,
     auth,
+    events: services.events.emit,
   });
   await app.register(tokenRoutes, {
     auth,
@@ -148,6 +161,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     projects: services.projects,
     members: services.members,
     robots: services.robots,
+    audit: services.audit,
+    events: services.events.emit,
     authenticator: services.authenticator,
     version,
     externalUrl: config.externalUrl || undefined,

@@ -57,6 +57,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         await app.close();
       } finally {
         clearTimeout(timeout);
+        await services.audit.close();
         await storage.close();
         await database.close();
       }

@@ -3,10 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { Authenticator } from '../auth/index.js';
 import type { Database } from '../db/index.js';
+import type { AuditService } from '../domain/audit/index.js';
+import type { EventSink } from '../domain/events.js';
 import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type { StorageDriver } from '../storage/index.js';
+import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
 import { memberRoutes } from './members.routes.js';
 import { projectRoutes } from './projects.routes.js';
@@ -22,6 +25,8 @@ export interface ApiDeps {
   readonly projects: ProjectService;
   readonly members: MemberService;
   readonly robots: RobotService;
+  readonly audit: AuditService;
+  readonly events: EventSink;
   readonly authenticator: Authenticator;
   readonly version: string;
   readonly externalUrl: string | undefined;
@@ -30,18 +35,7 @@ export interface ApiDeps {
 /** The Harbor-compatible management API, mounted at /api/v2.0. */
 export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options) => {
   // The options carry this plugin's own prefix; the route plugins get the dependencies alone.
-  const { db, storage, users, projects, members, robots, authenticator, version, externalUrl } = options;
-  const deps: ApiDeps = {
-    db,
-    storage,
-    users,
-    projects,
-    members,
-    robots,
-    authenticator,
-    version,
-    externalUrl,
-  };
+  const { prefix: _prefix, ...deps } = options as ApiDeps & { prefix?: string };
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -60,4 +54,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(projectRoutes, deps);
   await app.register(memberRoutes, deps);
   await app.register(robotRoutes, deps);
+  await app.register(auditRoutes, deps);
 };

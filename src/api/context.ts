@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SecurityContext } from '../auth/index.js';
+import type { DomainEvent, EventSink } from '../domain/events.js';
 import { BerthError } from '../lib/errors.js';
 
 declare module 'fastify' {
@@ -36,3 +37,12 @@ export function empty(reply: FastifyReply, status: number, location?: string): F
 
 /** Schema of a bodiless answer, for the OpenAPI document. */
 export const noContent = (description: string) => ({ type: 'null', description }) as const;
+
+/** Reports a successful change made through the API to the event bus, as the calling user or robot. */
+export function report(
+  events: EventSink,
+  request: FastifyRequest,
+  event: Omit<DomainEvent, 'operator' | 'success' | 'time'>,
+): void {
+  events({ ...event, operator: request.security.username, success: true, time: Date.now() });
+}

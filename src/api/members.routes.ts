@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { EventSink } from '../domain/events.js';
 import {
   type MemberService,
   type MemberView,
@@ -9,7 +10,7 @@ import {
 } from '../domain/project/index.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, noContent } from './context.js';
+import { empty, noContent, report } from './context.js';
 import { IsResourceName, NameOrId, visibleProject } from './project-access.js';
 import { errorResponses, ProjectMember, ProjectMemberEntity, RoleRequest } from './schemas.js';
 
@@ -17,6 +18,7 @@ export interface MemberRoutesDeps {
   readonly projects: ProjectService;
   readonly members: MemberService;
   readonly users: UserService;
+  readonly events: EventSink;
 }
 
 const toEntity = (m: MemberView) => ({
@@ -36,7 +38,7 @@ const MemberPath = Type.Object({
 
 export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
   app,
-  { projects, members, users },
+  { projects, members, users, events },
 ) => {
   /** The project, when the caller may do `action` on its members (404 when they may not even see it). */
   async function projectFor(
@@ -100,6 +102,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
             : undefined;
       if (!user) throw new BerthError('NOT_FOUND', 'member_user names no known user');
       const member = await members.addUser(project.id, user.id, body.role_id);
+      report(events, request, {
+        operation: 'create',
+        resourceType: 'member',
+        resource: user.username,
+        projectName: project.name,
+        description: `role ${roleNames[body.role_id]}`,
+      });
       return empty(reply, 201, `/api/v2.0/projects/${project.id}/members/${member.id}`);
     },
   );
@@ -135,7 +144,15 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     },
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'update');
-      await members.setRole(project.id, request.params.mid, (request.body as { role_id: number }).role_id);
+      const role = (request.body as { role_id: number }).role_id;
+      await members.setRole(project.id, request.params.mid, role);
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'member',
+        resource: String(request.params.mid),
+        projectName: project.name,
+        description: `role ${roleNames[role]}`,
+      });
       return empty(reply, 200);
     },
   );
@@ -154,6 +171,12 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'delete');
       await members.remove(project.id, request.params.mid);
+      report(events, request, {
+        operation: 'delete',
+        resourceType: 'member',
+        resource: String(request.params.mid),
+        projectName: project.name,
+      });
       return empty(reply, 200);
     },
   );

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Project as ProjectRow } from '../db/index.js';
+import type { EventSink } from '../domain/events.js';
 import {
   type ProjectMetadata,
   ProjectRole,
@@ -9,18 +10,22 @@ import {
   validateMetadata,
 } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, requireUser } from './context.js';
+import { empty, iso, noContent, report, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { IsResourceName, NameOrId, visibleProject } from './project-access.js';
 import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
 
 export interface ProjectRoutesDeps {
   readonly projects: ProjectService;
+  readonly events: EventSink;
 }
 
 type ProjectBody = { project_name?: string; public?: boolean | null; metadata?: Record<string, string> };
 
-export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (app, { projects }) => {
+export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (
+  app,
+  { projects, events },
+) => {
   const visible = (request: FastifyRequest, nameOrId: string) => visibleProject(projects, request, nameOrId);
 
   async function toProject(request: FastifyRequest, row: ProjectRow) {
@@ -64,6 +69,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       const body = request.body as ProjectBody;
       if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
       const project = await projects.create(body.project_name, owner, metadataOf(body));
+      report(events, request, {
+        operation: 'create',
+        resourceType: 'project',
+        resource: project.name,
+        projectName: project.name,
+      });
       return empty(reply, 201, `/api/v2.0/projects/${project.id}`);
     },
   );
@@ -157,6 +168,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       if (!(await request.security.can(project, 'project', 'update')))
         throw new BerthError('FORBIDDEN', 'you may not update this project');
       await projects.updateMetadata(project, metadataOf(request.body as ProjectBody));
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'project',
+        resource: project.name,
+        projectName: project.name,
+      });
       return empty(reply, 200);
     },
   );
@@ -177,6 +194,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       if (!(await request.security.can(project, 'project', 'delete')))
         throw new BerthError('FORBIDDEN', 'you may not delete this project');
       await projects.delete(project);
+      report(events, request, { operation: 'delete', resourceType: 'project', resource: project.name });
       return empty(reply, 200);
     },
   );

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Action, Authenticator } from '../auth/index.js';
 import type { Robot as RobotRow } from '../db/index.js';
+import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import {
   permissionsOf,
@@ -11,7 +12,7 @@ import {
   type RobotService,
 } from '../domain/robot/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, requireAuthenticated, requireUser } from './context.js';
+import { empty, iso, noContent, report, requireAuthenticated, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ } from './pagination.js';
 import { errorResponses, Robot, RobotCreate, RobotCreated, RobotSec, RobotUpdate } from './schemas.js';
 
@@ -19,7 +20,12 @@ export interface RobotRoutesDeps {
   readonly robots: RobotService;
   readonly projects: ProjectService;
   readonly authenticator: Authenticator;
+  readonly events: EventSink;
 }
+
+/** The project a project robot belongs to (its one permission's namespace). */
+const projectNameOf = (robot: RobotRow): string | undefined =>
+  robot.level === 'project' ? permissionsOf(robot)[0]?.namespace : undefined;
 
 const RobotId = Type.Object({ robot_id: Type.Integer({ minimum: 1 }) });
 
@@ -41,7 +47,7 @@ const toRobot = (robot: RobotRow) => ({
 
 export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
   app,
-  { robots, projects, authenticator },
+  { robots, projects, authenticator, events },
 ) => {
   /**
    * System robots are the system administrators'; a project robot is its project's (project admins
@@ -99,6 +105,12 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       }
       const { robot, secret: generated } = await robots.create(body, requireUser(request), project);
       const secret = body.secret ? await robots.refreshSecret(robot, body.secret) : generated;
+      report(events, request, {
+        operation: 'create',
+        resourceType: 'robot',
+        resource: robot.name,
+        projectName: project?.name,
+      });
       reply.header('Location', `/api/v2.0/robots/${robot.id}`);
       return reply.code(201).send({
         id: robot.id,
@@ -184,6 +196,12 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       }
       await robots.update(robot, body);
       authenticator.forget();
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'robot',
+        resource: robot.name,
+        projectName: projectNameOf(robot),
+      });
       return empty(reply, 200);
     },
   );
@@ -206,6 +224,13 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         (request.body as { secret?: string }).secret || undefined,
       );
       authenticator.forget();
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'robot',
+        resource: robot.name,
+        projectName: projectNameOf(robot),
+        description: 'secret refreshed',
+      });
       return { secret };
     },
   );
@@ -224,6 +249,12 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       const robot = await robotFor(request, request.params.robot_id, 'delete');
       await robots.delete(robot);
       authenticator.forget();
+      report(events, request, {
+        operation: 'delete',
+        resourceType: 'robot',
+        resource: robot.name,
+        projectName: projectNameOf(robot),
+      });
       return empty(reply, 200);
     },
   );

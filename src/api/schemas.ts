@@ -220,7 +220,35 @@ export const RobotUpdate = Type.Object(
 
 export const RobotSec = Type.Object({ secret: Type.Optional(Type.String()) }, { $id: 'RobotSec' });
 
+export const AuditLog = Type.Object(
+  {
+    id: Type.Integer(),
+    username: Type.String(),
+    resource: Type.String(),
+    resource_type: Type.String(),
+    operation: Type.String(),
+    op_time: time,
+  },
+  { $id: 'AuditLog' },
+);
+
+export const AuditLogExt = Type.Object(
+  {
+    id: Type.Integer(),
+    username: Type.String(),
+    resource: Type.String(),
+    resource_type: Type.String(),
+    operation: Type.String(),
+    operation_description: Type.String(),
+    operation_result: Type.Boolean(),
+    op_time: time,
+  },
+  { $id: 'AuditLogExt' },
+);
+
 export const sharedSchemas = [
+  AuditLog,
+  AuditLogExt,
   RobotPermissionSchema,
   RobotCreate,
   RobotCreated,

@@ -2,14 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../auth/index.js';
 import type { User } from '../db/index.js';
+import type { EventSink } from '../domain/events.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, requireSysAdmin, requireUser } from './context.js';
+import { empty, iso, noContent, report, requireSysAdmin, requireUser } from './context.js';
 import { errorResponses, PasswordReq, UserCreationReq, UserResp } from './schemas.js';
 
 export interface UserRoutesDeps {
   readonly users: UserService;
   readonly authenticator: Authenticator;
+  readonly events: EventSink;
 }
 
 export function toUserResp(user: User) {
@@ -30,7 +32,7 @@ const UserId = Type.Object({ user_id: Type.Integer({ minimum: 1 }) });
 
 export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
   app,
-  { users, authenticator },
+  { users, authenticator, events },
 ) => {
   app.post(
     '/users',
@@ -52,6 +54,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
         comment?: string;
       };
       const user = await users.create(body);
+      report(events, request, { operation: 'create', resourceType: 'user', resource: user.username });
       return empty(reply, 201, `/api/v2.0/users/${user.id}`);
     },
   );
@@ -112,6 +115,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
       }
       await users.changePassword(id, body.new_password, self ? body.old_password : undefined);
       authenticator.forget();
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'user',
+        resource: String(id),
+        description: 'password changed',
+      });
       return empty(reply, 200);
     },
   );

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { User } from '../db/index.js';
+import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { permissionsOf, type RobotService, robotPrefix } from '../domain/robot/index.js';
 import type { UserService } from '../domain/user/index.js';
@@ -8,6 +9,8 @@ import { parseBasic } from './basic.js';
 import { type Principal, SecurityContext } from './security-context.js';
 
 export interface AuthenticatorOptions {
+  /** Where failed sign-ins are reported (the audit log). */
+  readonly events?: EventSink | undefined;
   /** How long a verified password is trusted without hashing it again (argon2id costs ~20 ms). */
   readonly cacheMs: number;
   readonly now: () => number;
@@ -73,7 +76,18 @@ export class Authenticator {
       const user = await this.users.authenticate(username, password);
       principal = user && principalOf(user);
     }
-    if (!principal) return undefined;
+    if (!principal) {
+      this.options.events?.({
+        operation: 'login',
+        resourceType: 'user',
+        resource: username.slice(0, 255),
+        operator: username.slice(0, 255),
+        success: false,
+        description: 'invalid credentials',
+        time: now,
+      });
+      return undefined;
+    }
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, { principal, until });
     return principal;

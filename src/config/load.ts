@@ -33,6 +33,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_ORPHAN_GRACE_MINUTES: ['registry.orphanGraceMinutes', 'number'],
   BERTH_EXTERNAL_URL: ['externalUrl', 'string'],
   BERTH_ADMIN_PASSWORD: ['auth.adminPassword', 'string'],
+  BERTH_AUDIT_RETENTION_DAYS: ['audit.retentionDays', 'number'],
   BERTH_LOG_LEVEL: ['log.level', 'string'],
   BERTH_LOG_REQUESTS: ['log.requests', 'boolean'],
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: ['shutdownTimeoutSeconds', 'number'],

@@ -101,6 +101,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    audit: Type.Object(
+      {
+        retentionDays: Type.Number({
+          minimum: 0,
+          default: 180,
+          description: 'audit records older than this are removed; 0 keeps them',
+        }),
+        flushMs: Type.Integer({
+          minimum: 1,
+          maximum: 60_000,
+          default: 250,
+          description: 'audit records are written in batches this often',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -122,6 +122,19 @@ export interface RobotTable {
   updated_at: number;
 }
 
+export interface AuditLogTable {
+  id: Generated<number>;
+  operator: string;
+  resource_type: string;
+  resource: string;
+  operation: string;
+  /** 1 success, 0 failure. */
+  result: number;
+  project_id: number | null;
+  description: Generated<string>;
+  op_time: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -135,6 +148,7 @@ export interface Database {
   project_members: ProjectMemberTable;
   signing_keys: SigningKeyTable;
   robots: RobotTable;
+  audit_logs: AuditLogTable;
 }
 
 export type Repository = Selectable<RepositoryTable>;
@@ -146,3 +160,4 @@ export type User = Selectable<UserTable>;
 export type Project = Selectable<ProjectTable>;
 export type ProjectMember = Selectable<ProjectMemberTable>;
 export type Robot = Selectable<RobotTable>;
+export type AuditLog = Selectable<AuditLogTable>;

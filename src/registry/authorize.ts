@@ -30,7 +30,7 @@ function challenge(
 }
 
 /**
- * Lets the request through or throws: 401 with a Bearer challenge (naming the scope) for anonymous
+ * Lets the request through, answering who the caller is (for the audit log), or throws: 401 with a Bearer challenge (naming the scope) for anonymous
  * callers and insufficient tokens, 403 DENIED for authenticated users without the permission. The
  * answer is the same whether or not the project exists.
  */
@@ -39,7 +39,7 @@ export async function authorize(
   request: FastifyRequest,
   reply: FastifyReply,
   needs: Requirement,
-): Promise<void> {
+): Promise<string> {
   const scopes = needs === 'authenticated' ? [] : needs;
   const header = request.headers.authorization;
   if (header && /^bearer /i.test(header)) {
@@ -49,7 +49,7 @@ export async function authorize(
     const missing = scopes.find((s) => s.actions.some((a) => !covers(token.access, s.type, s.name, a)));
     if (missing)
       throw challenge(deps, request, reply, scopes, `the token does not grant ${formatScope(missing)}`);
-    return;
+    return token.subject || 'anonymous';
   }
   let context: Awaited<ReturnType<Authenticator['authenticate']>>;
   try {
@@ -61,11 +61,11 @@ export async function authorize(
   }
   if (needs === 'authenticated') {
     if (!context.isAuthenticated) throw challenge(deps, request, reply, [], 'authentication required');
-    return;
+    return context.username;
   }
   const granted = await deps.access.grant(context, scopes);
   const missing = scopes.find((s) => s.actions.some((a) => !covers(granted, s.type, s.name, a)));
-  if (!missing) return;
+  if (!missing) return context.username;
   if (!context.isAuthenticated) throw challenge(deps, request, reply, scopes, 'authentication required');
   if (context.isSysAdmin && missing.type === 'repository') {
     throw new BerthError(

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobService } from '../domain/blob/index.js';
+import type { EventSink } from '../domain/events.js';
 import type { ManifestService } from '../domain/manifest/index.js';
 import type { UploadService } from '../domain/upload/index.js';
 import { assertRepositoryName } from '../lib/names.js';
@@ -31,6 +32,7 @@ export interface RegistryDeps {
   readonly manifests: ManifestService;
   readonly catalogMaxEntries: number;
   readonly auth: RegistryAuthDeps;
+  readonly events: EventSink;
 }
 
 /** The access a route needs: pull to read, push to write, delete to delete; the catalog is the registry's. */
@@ -79,34 +81,56 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
       const path = (request.params as { '*': string })['*'];
       const route = matchRoute(path, request.method);
       if (route.kind !== 'catalog') assertRepositoryName(route.name);
-      await authorize(deps.auth, request, reply, requirement(route, request.method));
-      switch (route.kind) {
-        case 'catalog':
-          return catalog(deps.manifests, request, reply, deps.catalogMaxEntries);
-        case 'tags':
-          return listTags(deps.manifests, request, reply, route.name);
-        case 'referrers':
-          return referrers(deps.manifests, request, reply, route.name, route.digest);
-        case 'manifest':
-          if (request.method === 'PUT')
-            return putManifest(deps.manifests, request, reply, route.name, route.reference);
-          if (request.method === 'DELETE')
-            return deleteManifest(deps.manifests, reply, route.name, route.reference);
-          return getManifest(deps.manifests, request, reply, route.name, route.reference);
-        case 'blob':
-          if (request.method === 'HEAD') return headBlob(deps, reply, route.name, route.digest);
-          if (request.method === 'DELETE') return deleteBlob(deps, reply, route.name, route.digest);
-          return getBlob(deps, request, reply, route.name, route.digest);
-        case 'uploads':
-          return startUpload(deps, request, reply, route.name, (from) =>
-            mayPull(deps.auth, request, reply, from),
-          );
-        case 'upload':
-          if (request.method === 'PATCH') return patchUpload(deps, request, reply, route.name, route.id);
-          if (request.method === 'PUT') return completeUpload(deps, request, reply, route.name, route.id);
-          if (request.method === 'DELETE') return cancelUpload(deps, reply, route.name, route.id);
-          return uploadStatus(deps, reply, route.name, route.id);
-      }
+      const operator = await authorize(deps.auth, request, reply, requirement(route, request.method));
+      const answer = await dispatch(route, request, reply);
+      if (reply.statusCode < 300) report(deps.events, route, request.method, operator);
+      return answer;
     },
   });
+
+  function dispatch(route: RegistryRoute, request: FastifyRequest, reply: FastifyReply) {
+    switch (route.kind) {
+      case 'catalog':
+        return catalog(deps.manifests, request, reply, deps.catalogMaxEntries);
+      case 'tags':
+        return listTags(deps.manifests, request, reply, route.name);
+      case 'referrers':
+        return referrers(deps.manifests, request, reply, route.name, route.digest);
+      case 'manifest':
+        if (request.method === 'PUT')
+          return putManifest(deps.manifests, request, reply, route.name, route.reference);
+        if (request.method === 'DELETE')
+          return deleteManifest(deps.manifests, reply, route.name, route.reference);
+        return getManifest(deps.manifests, request, reply, route.name, route.reference);
+      case 'blob':
+        if (request.method === 'HEAD') return headBlob(deps, reply, route.name, route.digest);
+        if (request.method === 'DELETE') return deleteBlob(deps, reply, route.name, route.digest);
+        return getBlob(deps, request, reply, route.name, route.digest);
+      case 'uploads':
+        return startUpload(deps, request, reply, route.name, (from) =>
+          mayPull(deps.auth, request, reply, from),
+        );
+      case 'upload':
+        if (request.method === 'PATCH') return patchUpload(deps, request, reply, route.name, route.id);
+        if (request.method === 'PUT') return completeUpload(deps, request, reply, route.name, route.id);
+        if (request.method === 'DELETE') return cancelUpload(deps, reply, route.name, route.id);
+        return uploadStatus(deps, reply, route.name, route.id);
+    }
+  }
+}
+
+/** Pulls, pushes and deletions of manifests, tag and blob deletions go to the event bus (the audit log). */
+function report(events: EventSink, route: RegistryRoute, method: string, operator: string): void {
+  if (route.kind !== 'manifest' && !(route.kind === 'blob' && method === 'DELETE')) return;
+  if (route.kind === 'manifest' && method === 'HEAD') return;
+  const base = { operator, projectName: route.name.split('/')[0], success: true, time: Date.now() };
+  if (route.kind === 'blob') {
+    events({ ...base, operation: 'delete', resourceType: 'blob', resource: `${route.name}@${route.digest}` });
+    return;
+  }
+  const byDigest = route.reference.includes(':');
+  const resource = `${route.name}${byDigest ? '@' : ':'}${route.reference}`;
+  const operation = method === 'GET' ? 'pull' : method === 'PUT' ? 'push' : 'delete';
+  const resourceType = operation === 'delete' && !byDigest ? 'tag' : 'artifact';
+  events({ ...base, operation, resourceType, resource });
 }

@@ -248,6 +248,9 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        '/api/v2.0/audit-logs',
+        '/api/v2.0/auditlog-exts',
+        '/api/v2.0/projects/{project_name}/logs',
         '/api/v2.0/health',
         '/api/v2.0/projects',
         '/api/v2.0/projects/{project_name_or_id}',

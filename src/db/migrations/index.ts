@@ -3,6 +3,7 @@ import { registryMigration } from './0001-registry.js';
 import { identityMigration } from './0002-identity.js';
 import { signingKeysMigration } from './0003-signing-keys.js';
 import { robotsMigration } from './0004-robots.js';
+import { auditLogMigration } from './0005-audit-log.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0002-identity': identityMigration(dialect),
         '0003-signing-keys': signingKeysMigration(),
         '0004-robots': robotsMigration(dialect),
+        '0005-audit-log': auditLogMigration(dialect),
       };
     },
   };

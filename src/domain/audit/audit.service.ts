@@ -1,0 +1,134 @@
+import type { Insertable } from 'kysely';
+import type { AuditLog, AuditLogTable } from '../../db/index.js';
+import type { ServiceContext } from '../context.js';
+import type { DomainEvent } from '../events.js';
+
+export interface AuditQuery {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly projectId?: number | undefined;
+  readonly operator?: string | undefined;
+  readonly operation?: string | undefined;
+  readonly resourceType?: string | undefined;
+  readonly resource?: { readonly value: string; readonly fuzzy: boolean } | undefined;
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+  readonly newestFirst: boolean;
+}
+
+export interface AuditOptions {
+  /** Records older than this are removed; 0 keeps them forever. */
+  readonly retentionDays: number;
+  /** Events are written in batches at most this long after they happen. */
+  readonly flushMs: number;
+}
+
+const batchSize = 500;
+const purgeEveryMs = 3_600_000;
+
+/**
+ * The audit log. Events are buffered and written in batches (a pull-heavy registry would otherwise
+ * write a row inside every manifest GET); close() writes what is left. Old records are purged as the
+ * retention setting says.
+ */
+export class AuditService {
+  private buffer: DomainEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private lastPurge = 0;
+
+  constructor(
+    private readonly ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
+    private readonly options: AuditOptions,
+  ) {}
+
+  readonly record = (event: DomainEvent): void => {
+    this.buffer.push(event);
+    if (this.buffer.length >= batchSize) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.options.flushMs);
+      this.timer.unref();
+    }
+  };
+
+  /** Writes every buffered event; resolves once they are in the database. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const events = this.buffer;
+    this.buffer = [];
+    this.writing = this.writing
+      .then(() => this.write(events))
+      .catch((error: unknown) => {
+        this.ctx.logger.error(
+          { module: 'audit', err: error, lost: events.length },
+          'failed to write audit records',
+        );
+      });
+    return this.writing;
+  }
+
+  private async write(events: readonly DomainEvent[]): Promise<void> {
+    if (events.length > 0) {
+      const names = [
+        ...new Set(events.map((e) => e.projectName).filter((n): n is string => n !== undefined)),
+      ];
+      const projects = names.length
+        ? await this.ctx.db.selectFrom('projects').select(['id', 'name']).where('name', 'in', names).execute()
+        : [];
+      const ids = new Map(projects.map((p) => [p.name, p.id]));
+      const rows: Insertable<AuditLogTable>[] = events.map((e) => ({
+        operator: e.operator,
+        resource_type: e.resourceType,
+        resource: e.resource,
+        operation: e.operation,
+        result: e.success ? 1 : 0,
+        project_id: e.projectName ? (ids.get(e.projectName) ?? null) : null,
+        description: e.description ?? '',
+        op_time: e.time,
+      }));
+      await this.ctx.db.insertInto('audit_logs').values(rows).execute();
+    }
+    const now = this.ctx.now();
+    if (this.options.retentionDays > 0 && now - this.lastPurge > purgeEveryMs) {
+      this.lastPurge = now;
+      await this.ctx.db
+        .deleteFrom('audit_logs')
+        .where('op_time', '<', now - this.options.retentionDays * 86_400_000)
+        .execute();
+    }
+  }
+
+  async list(query: AuditQuery): Promise<{ total: number; items: AuditLog[] }> {
+    await this.flush();
+    let base = this.ctx.db.selectFrom('audit_logs');
+    if (query.projectId !== undefined) base = base.where('project_id', '=', query.projectId);
+    if (query.operator !== undefined) base = base.where('operator', '=', query.operator);
+    if (query.operation !== undefined) base = base.where('operation', '=', query.operation);
+    if (query.resourceType !== undefined) base = base.where('resource_type', '=', query.resourceType);
+    if (query.resource) {
+      const { value, fuzzy } = query.resource;
+      base = fuzzy
+        ? base.where('resource', 'like', `%${value.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)
+        : base.where('resource', '=', value);
+    }
+    if (query.from !== undefined) base = base.where('op_time', '>=', query.from);
+    if (query.to !== undefined) base = base.where('op_time', '<=', query.to);
+    const total = Number(
+      (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    );
+    const direction = query.newestFirst ? 'desc' : 'asc';
+    const items = await base
+      .selectAll()
+      .orderBy('op_time', direction)
+      .orderBy('id', direction)
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize)
+      .execute();
+    return { total, items };
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}

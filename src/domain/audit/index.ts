@@ -1,0 +1,1 @@
+export { type AuditOptions, type AuditQuery, AuditService } from './audit.service.js';
