@@ -57,7 +57,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const projects = new ProjectService(ctx);
   const robots = new RobotService(ctx);
   const events = new EventBus(deps.logger);
-  const audit = new AuditService(ctx, config.audit);
+  const audit = new AuditService(ctx, { ...config.audit, dialect: deps.database.dialect });
   events.subscribe(audit.record);
   return {
     users,

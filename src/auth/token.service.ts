@@ -31,6 +31,8 @@ export interface VerifiedToken {
   readonly access: readonly Access[];
   /** Refresh tokens carry no access; they buy new access tokens. */
   readonly refresh: boolean;
+  /** Epoch milliseconds. */
+  readonly issuedAt: number;
 }
 
 const algorithm = 'ES256';
@@ -89,6 +91,7 @@ export class TokenService {
         subject: payload.sub ?? '',
         access: Array.isArray(payload.access) ? (payload.access as Access[]) : [],
         refresh: payload.typ === 'refresh',
+        issuedAt: (payload.iat ?? 0) * 1000,
       };
       if (this.verified.size > 50_000) this.verified.clear();
       this.verified.set(token, { token: verified, until: (payload.exp ?? 0) * 1000 });
@@ -103,16 +106,6 @@ export class TokenService {
     const created = await this.createKey();
     this.signing = created;
     return created.kid;
-  }
-
-  /** The public keys, as a JWKS, for anyone who wants to check a token. */
-  async jwks(): Promise<{ keys: JWK[] }> {
-    const rows = await this.db
-      .selectFrom('signing_keys')
-      .select('public_jwk')
-      .where('retired_at', 'is', null)
-      .execute();
-    return { keys: rows.map((r) => JSON.parse(r.public_jwk) as JWK) };
   }
 
   private async signingKey(): Promise<{ kid: string; key: CryptoKey }> {

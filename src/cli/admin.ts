@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TokenService } from '../auth/index.js';
 import { databaseUrl, loadConfig } from '../config/index.js';
 import { connectDatabase, migrateToLatest } from '../db/index.js';
 import { ProjectService } from '../domain/project/index.js';
@@ -43,6 +44,23 @@ export function adminCommands(program: Command): void {
         console.log(
           options.password ? `password of ${username} changed` : `password of ${username} is now ${password}`,
         );
+      });
+    });
+
+  admin
+    .command('rotate-signing-key')
+    .description(
+      'add a new key for registry tokens; tokens signed by older keys stay valid until they expire',
+    )
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (options: { config?: string }) => {
+      await withDatabase(options.config, async (ctx) => {
+        const kid = await new TokenService(ctx.db, {
+          issuer: 'berth',
+          expirySeconds: 300,
+          now: ctx.now,
+        }).rotate();
+        console.log(`new signing key ${kid}; running servers sign with it after their next restart`);
       });
     });
 

@@ -151,11 +151,8 @@ export interface Database {
   audit_logs: AuditLogTable;
 }
 
-export type Repository = Selectable<RepositoryTable>;
-export type Manifest = Selectable<ManifestTable>;
 export type NewManifest = Insertable<ManifestTable>;
 export type Upload = Selectable<UploadTable>;
-export type Tag = Selectable<TagTable>;
 export type User = Selectable<UserTable>;
 export type Project = Selectable<ProjectTable>;
 export type ProjectMember = Selectable<ProjectMemberTable>;

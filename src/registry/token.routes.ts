@@ -77,7 +77,10 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
         ? await deps.auth.tokens.verify(form.refresh_token, deps.auth.service)
         : undefined;
       const user = refresh?.refresh ? await deps.users.findByName(refresh.subject) : undefined;
-      if (!user) throw new BerthError('UNAUTHORIZED', 'the refresh token is invalid or has expired');
+      // A password change revokes every refresh token issued before it.
+      if (!user || !refresh || user.updated_at > refresh.issuedAt + 999) {
+        throw new BerthError('UNAUTHORIZED', 'the refresh token is invalid, revoked or expired');
+      }
       return respond(reply, deps.auth.authenticator.forUser(user), scopes, false);
     }
     throw new BerthError('UNSUPPORTED', 'grant_type must be password or refresh_token');

@@ -48,8 +48,30 @@ describe('berth admin', () => {
         'no user named nobody',
       );
 
-      const server = await spawnBerth(env);
       const auth = { Authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` };
+      const kidOf = (token: string) =>
+        (JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as { kid: string })
+          .kid;
+      const tokenFrom = async (url: string) =>
+        (
+          (await (
+            await fetch(`${url}/service/token?service=berth-registry&scope=repository:tools/x:pull`, {
+              headers: auth,
+            })
+          ).json()) as { token: string }
+        ).token;
+      const before = await spawnBerth(env);
+      const oldToken = await tokenFrom(before.url);
+      before.child.kill('SIGTERM');
+      await before.exited;
+      expect((await berth(['admin', 'rotate-signing-key'], env)).stdout).toContain('new signing key');
+
+      const server = await spawnBerth(env);
+      expect(kidOf(await tokenFrom(server.url))).not.toBe(kidOf(oldToken));
+      const withOld = await fetch(`${server.url}/v2/tools/x/tags/list`, {
+        headers: { Authorization: `Bearer ${oldToken}` },
+      });
+      expect(withOld.status).toBe(404);
       const me = await fetch(`${server.url}/api/v2.0/users/current`, { headers: auth });
       expect(((await me.json()) as { sysadmin_flag: boolean }).sysadmin_flag).toBe(true);
       const project = await fetch(`${server.url}/api/v2.0/projects/tools`);

@@ -236,6 +236,31 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
       }),
     });
     expect(refreshed.status).toBe(200);
+    // Changing the password revokes refresh tokens issued before it.
+    const developerId = (
+      (await (
+        await fetch(`${b.server.url}/api/v2.0/users/current`, {
+          headers: { Authorization: basic('developer') },
+        })
+      ).json()) as { user_id: number }
+    ).user_id;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const changed = await fetch(`${b.server.url}/api/v2.0/users/${developerId}/password`, {
+      method: 'PUT',
+      headers: { Authorization: adminAuthorization, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ new_password: password }),
+    });
+    expect(changed.status).toBe(200);
+    const revoked = await fetch(`${b.server.url}/service/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: body.refresh_token as string,
+        service: 'berth-registry',
+      }),
+    });
+    expect(revoked.status).toBe(401);
     const byPassword = await fetch(`${b.server.url}/service/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

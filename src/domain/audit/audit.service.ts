@@ -1,5 +1,5 @@
-import type { Insertable } from 'kysely';
-import type { AuditLog, AuditLogTable } from '../../db/index.js';
+import { type Insertable, type RawBuilder, sql } from 'kysely';
+import type { AuditLog, AuditLogTable, Dialect } from '../../db/index.js';
 import type { ServiceContext } from '../context.js';
 import type { DomainEvent } from '../events.js';
 
@@ -17,6 +17,7 @@ export interface AuditQuery {
 }
 
 export interface AuditOptions {
+  readonly dialect: Dialect;
   /** Records older than this are removed; 0 keeps them forever. */
   readonly retentionDays: number;
   /** Events are written in batches at most this long after they happen. */
@@ -87,7 +88,7 @@ export class AuditService {
         description: e.description ?? '',
         op_time: e.time,
       }));
-      await this.ctx.db.insertInto('audit_logs').values(rows).execute();
+      await insertBatch(this.options.dialect, rows).execute(this.ctx.db);
     }
     const now = this.ctx.now();
     if (this.options.retentionDays > 0 && now - this.lastPurge > purgeEveryMs) {
@@ -131,4 +132,22 @@ export class AuditService {
   async close(): Promise<void> {
     await this.flush();
   }
+}
+
+/**
+ * One statement for a whole batch, with the rows as one JSON parameter: the SQL text never changes,
+ * so neither database re-plans it and no query tree of thousands of values is built.
+ */
+function insertBatch(dialect: Dialect, rows: readonly Insertable<AuditLogTable>[]): RawBuilder<unknown> {
+  const json = JSON.stringify(rows);
+  const columns = sql`(operator, resource_type, resource, operation, result, project_id, description, op_time)`;
+  if (dialect === 'postgres') {
+    return sql`insert into audit_logs ${columns} select * from json_to_recordset(${json}::json)
+      as x(operator text, resource_type text, resource text, operation text, result integer, project_id integer, description text, op_time bigint)`;
+  }
+  return sql`insert into audit_logs ${columns}
+    select json_extract(value, '$.operator'), json_extract(value, '$.resource_type'), json_extract(value, '$.resource'),
+      json_extract(value, '$.operation'), json_extract(value, '$.result'), json_extract(value, '$.project_id'),
+      json_extract(value, '$.description'), json_extract(value, '$.op_time')
+    from json_each(${json})`;
 }

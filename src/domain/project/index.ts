@@ -7,4 +7,4 @@ export {
   type ProjectView,
   validateMetadata,
 } from './project.service.js';
-export { ProjectRole, type ProjectRoleId, projectRoleIds, roleNames } from './roles.js';
+export { ProjectRole, projectRoleIds, roleNames } from './roles.js';

@@ -7,8 +7,6 @@ export const ProjectRole = {
   limitedGuest: 5,
 } as const;
 
-export type ProjectRoleId = (typeof ProjectRole)[keyof typeof ProjectRole];
-
 export const projectRoleIds: readonly number[] = Object.values(ProjectRole);
 
 export const roleNames: Readonly<Record<number, string>> = {
