@@ -5,6 +5,7 @@ import type { ProjectService } from '../domain/project/index.js';
 import { permissionsOf, type RobotService, robotPrefix } from '../domain/robot/index.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
+import { Limiter } from '../lib/limiter.js';
 import { parseBasic } from './basic.js';
 import { type Principal, SecurityContext } from './security-context.js';
 
@@ -30,6 +31,9 @@ const principalOf = (user: User): Principal => ({
  */
 export class Authenticator {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly inflight = new Map<string, Promise<Principal | undefined>>();
+  /** argon2id takes 19 MiB a verification: at most two at once keeps memory bounded under a login burst. */
+  private readonly hashing = new Limiter(2);
 
   constructor(
     private readonly users: UserService,
@@ -53,12 +57,24 @@ export class Authenticator {
     return new SecurityContext(principal, this.projects);
   }
 
-  private async password(username: string, password: string): Promise<Principal | undefined> {
+  private password(username: string, password: string): Promise<Principal | undefined> {
     const key = createHash('sha256').update(`${username}\u0000${password}`).digest('base64');
-    const now = this.options.now();
     const cached = this.verified.get(key);
-    if (cached && cached.until > now) return cached.principal;
+    if (cached && cached.until > this.options.now()) return Promise.resolve(cached.principal);
     this.verified.delete(key);
+    // One verification per credential at a time: concurrent requests with the same credentials share it.
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.hashing
+        .run(() => this.verify(key, username, password))
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async verify(key: string, username: string, password: string): Promise<Principal | undefined> {
+    const now = this.options.now();
     let principal: Principal | undefined;
     // Remembered credentials never outlive the account: a robot's cache entry ends when it expires.
     let until = now + this.options.cacheMs;
