@@ -33,9 +33,9 @@ const MiB = 1024 * 1024;
 const maxCopyBytes = 5 * 1024 * MiB;
 const minPartBytes = 5 * MiB;
 
-function isNotImplemented(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501;
+/** The store answered 501: it lacks the operation (s3rver has no UploadPartCopy or ListMultipartUploads). */
+function isUnsupportedByStore(error: unknown): boolean {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -159,7 +159,7 @@ export class S3Driver implements StorageDriver {
         await this.copyParts(key, infos);
         return;
       } catch (error) {
-        if (!isNotImplemented(error)) throw error;
+        if (!isUnsupportedByStore(error)) throw error;
         // Some S3-compatible stores lack UploadPartCopy: from now on, join through this process.
         this.partCopySupported = false;
       }
@@ -281,7 +281,7 @@ export class S3Driver implements StorageDriver {
         );
       } catch (error) {
         // A store without ListMultipartUploads expires incomplete uploads by its own lifecycle rules.
-        if (isNotImplemented(error)) return;
+        if (isUnsupportedByStore(error)) return;
         throw error;
       }
       for (const upload of page.Uploads ?? []) {

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.js';
+import { type ApiClient, adminApiClient } from '../support/api-client.js';
 import { RegistryClient } from '../support/client.js';
 import { useBackend } from '../support/matrix.js';
-import { OpenApiValidator } from '../support/openapi.js';
 import { testAdminPassword } from '../support/server.js';
 
 interface Ext {
@@ -24,13 +23,7 @@ describe.each(['sqlite', 'postgres'] as const)('audit log (%s)', (databaseKind) 
   let guest: ApiClient;
 
   beforeAll(async () => {
-    const document = (await (
-      await fetch(`${b.server.url}/api/v2.0/openapi.json`)
-    ).json()) as ConstructorParameters<typeof OpenApiValidator>[0];
-    admin = new ApiClient(b.server.url, new OpenApiValidator(document), {
-      username: 'admin',
-      password: testAdminPassword,
-    });
+    admin = await adminApiClient(b.server.url);
     await admin.call('POST', '/users', { username: 'gina', password: 'Passw0rd!' });
     guest = admin.as('gina', 'Passw0rd!');
     await admin.call('POST', '/projects/audited/members', { role_id: 3, member_user: { username: 'gina' } });

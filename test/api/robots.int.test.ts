@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, errorOf } from '../support/api-client.js';
+import { type ApiClient, adminApiClient, errorOf } from '../support/api-client.js';
 import { RegistryClient, sha256 } from '../support/client.js';
 import { useBackend } from '../support/matrix.js';
-import { OpenApiValidator } from '../support/openapi.js';
-import { createProjects, testAdminPassword } from '../support/server.js';
+import { createProjects } from '../support/server.js';
 
 const basic = (user: string, secret: string) =>
   `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
@@ -27,13 +26,7 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
   let projectId: number;
 
   beforeAll(async () => {
-    const document = (await (
-      await fetch(`${b.server.url}/api/v2.0/openapi.json`)
-    ).json()) as ConstructorParameters<typeof OpenApiValidator>[0];
-    admin = new ApiClient(b.server.url, new OpenApiValidator(document), {
-      username: 'admin',
-      password: testAdminPassword,
-    });
+    admin = await adminApiClient(b.server.url);
     for (const user of ['owner', 'outsider'])
       await admin.call('POST', '/users', { username: user, password: 'Passw0rd!' });
     owner = admin.as('owner', 'Passw0rd!');

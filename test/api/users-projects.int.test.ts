@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, errorOf } from '../support/api-client.js';
+import { type ApiClient, adminApiClient, errorOf } from '../support/api-client.js';
 import { useBackend } from '../support/matrix.js';
-import { OpenApiValidator } from '../support/openapi.js';
 import { testAdminPassword } from '../support/server.js';
 
 const adminPassword = testAdminPassword;
@@ -14,13 +13,7 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
   let anonymous: ApiClient;
 
   beforeAll(async () => {
-    const document = (await (
-      await fetch(`${b.server.url}/api/v2.0/openapi.json`)
-    ).json()) as ConstructorParameters<typeof OpenApiValidator>[0];
-    admin = new ApiClient(b.server.url, new OpenApiValidator(document), {
-      username: 'admin',
-      password: adminPassword,
-    });
+    admin = await adminApiClient(b.server.url);
     anonymous = admin.anonymous();
     for (const name of ['alice', 'bob']) {
       const res = await admin.call('POST', '/users', {

@@ -1,4 +1,5 @@
-import type { OpenApiValidator } from './openapi.js';
+import { OpenApiValidator } from './openapi.js';
+import { testAdminPassword } from './server.js';
 
 export interface ApiResponse<T = unknown> {
   readonly status: number;
@@ -51,4 +52,15 @@ export class ApiClient {
 
 export function errorOf(response: ApiResponse): { code: string; message: string } | undefined {
   return (response.body as { errors?: { code: string; message: string }[] } | undefined)?.errors?.[0];
+}
+
+/** An API client signed in as the administrator, checking answers against the server's own OpenAPI document. */
+export async function adminApiClient(base: string): Promise<ApiClient> {
+  const document = (await (await fetch(`${base}/api/v2.0/openapi.json`)).json()) as ConstructorParameters<
+    typeof OpenApiValidator
+  >[0];
+  return new ApiClient(base, new OpenApiValidator(document), {
+    username: 'admin',
+    password: testAdminPassword,
+  });
 }

@@ -98,6 +98,7 @@ export class UploadService {
     await this.publish(
       parsed,
       segments.map((s) => s.key),
+      upload.size,
     );
     await this.blobs.link(repository, digest, upload.size);
     await deleteUpload(this.ctx.db, id);
@@ -126,7 +127,7 @@ export class UploadService {
           digest,
         });
       }
-      await this.publish(parsed, size === 0 ? [] : [key]);
+      await this.publish(parsed, size === 0 ? [] : [key], size);
       await this.blobs.link(repository, digest, size);
       return { digest, size };
     } finally {
@@ -250,13 +251,23 @@ export class UploadService {
   }
 
   /** Makes verified bytes visible as blobs/<digest>, once, whatever number of uploads carried them. */
-  private async publish(digest: ParsedDigest, keys: readonly string[]): Promise<void> {
+  private async publish(digest: ParsedDigest, keys: readonly string[], size: number): Promise<void> {
     if ((await storedBlobSize(this.ctx.db, digest.digest)) !== undefined) return;
     const target = blobKey(digest);
-    if (keys.length === 0) {
-      await this.ctx.storage.write(target, Readable.from([]));
-    } else {
-      await this.ctx.storage.concat(target, keys);
+    try {
+      if (keys.length === 0) await this.ctx.storage.write(target, Readable.from([]));
+      else await this.ctx.storage.concat(target, keys);
+    } catch (error) {
+      // Two uploads of the same blob may commit at once; some stores refuse the second writer. The
+      // content is addressed by its digest, so the winner's object is this upload's object too.
+      if ((await this.ctx.storage.stat(target).catch(() => null))?.size === size) {
+        this.ctx.logger.info(
+          { module: 'uploads', digest: digest.digest },
+          'blob committed by a concurrent upload',
+        );
+        return;
+      }
+      throw error;
     }
   }
 
