@@ -38,6 +38,17 @@ export const UserCreationReq = Type.Object(
   { $id: 'UserCreationReq' },
 );
 
+export const UserProfile = Type.Object(
+  {
+    email: Type.Optional(Type.String({ maxLength: 255 })),
+    realname: Type.Optional(Type.String({ maxLength: 255 })),
+    comment: Type.Optional(Type.String({ maxLength: 30 })),
+  },
+  { $id: 'UserProfile' },
+);
+
+export const UserSysAdminFlag = Type.Object({ sysadmin_flag: Type.Boolean() }, { $id: 'UserSysAdminFlag' });
+
 export const PasswordReq = Type.Object(
   { old_password: Type.Optional(Type.String()), new_password: Type.String() },
   { $id: 'PasswordReq' },
@@ -247,6 +258,8 @@ export const AuditLogExt = Type.Object(
 );
 
 export const sharedSchemas = [
+  UserProfile,
+  UserSysAdminFlag,
   AuditLog,
   AuditLogExt,
   RobotPermissionSchema,

@@ -6,7 +6,15 @@ import type { EventSink } from '../domain/events.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
 import { empty, iso, noContent, report, requireSysAdmin, requireUser } from './context.js';
-import { errorResponses, PasswordReq, UserCreationReq, UserResp } from './schemas.js';
+import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
+import {
+  errorResponses,
+  PasswordReq,
+  UserCreationReq,
+  UserProfile,
+  UserResp,
+  UserSysAdminFlag,
+} from './schemas.js';
 
 export interface UserRoutesDeps {
   readonly users: UserService;
@@ -121,6 +129,119 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
         resource: String(id),
         description: 'password changed',
       });
+      return empty(reply, 200);
+    },
+  );
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags: ['user'],
+        summary: 'List users (system administrators only)',
+        querystring: Type.Object({
+          ...PageQuery,
+          username: Type.Optional(Type.String()),
+          email: Type.Optional(Type.String()),
+        }),
+        response: { 200: Type.Array(Type.Ref(UserResp)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireSysAdmin(request);
+      const query = request.query;
+      const filters = parseQ(query.q, ['username', 'email']);
+      const exact = (value: string | undefined) =>
+        value === undefined ? undefined : { value, fuzzy: false };
+      const { total, items } = await users.list({
+        page: query.page,
+        pageSize: query.page_size,
+        username: filters.username ?? exact(query.username),
+        email: filters.email ?? exact(query.email),
+        sort: parseSort(query.sort, {
+          username: 'username',
+          creation_time: 'created_at',
+          user_id: 'id',
+        } as const),
+      });
+      pageHeaders(request, reply, query, total);
+      return items.map(toUserResp);
+    },
+  );
+
+  app.put(
+    '/users/:user_id',
+    {
+      schema: {
+        tags: ['user'],
+        summary: 'Update a user’s profile (yourself, or anyone as a system administrator)',
+        params: UserId,
+        body: Type.Ref(UserProfile),
+        response: { 200: noContent('Updated'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const self = requireUser(request);
+      const id = request.params.user_id;
+      if (self !== id && !request.security.isSysAdmin)
+        throw new BerthError('FORBIDDEN', 'you may update only your own profile');
+      await users.updateProfile(id, request.body as { email?: string; realname?: string; comment?: string });
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'user',
+        resource: String(id),
+        description: 'profile',
+      });
+      return empty(reply, 200);
+    },
+  );
+
+  app.put(
+    '/users/:user_id/sysadmin',
+    {
+      schema: {
+        tags: ['user'],
+        summary: 'Grant or revoke system administration (system administrators, not on themselves)',
+        params: UserId,
+        body: Type.Ref(UserSysAdminFlag),
+        response: { 200: noContent('Updated'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireSysAdmin(request);
+      const id = request.params.user_id;
+      if (id === requireUser(request))
+        throw new BerthError('FORBIDDEN', 'you may not change your own administrator flag');
+      const flag = (request.body as { sysadmin_flag: boolean }).sysadmin_flag;
+      await users.setSysadmin(id, flag);
+      authenticator.forget();
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'user',
+        resource: String(id),
+        description: `sysadmin ${flag}`,
+      });
+      return empty(reply, 200);
+    },
+  );
+
+  app.delete(
+    '/users/:user_id',
+    {
+      schema: {
+        tags: ['user'],
+        summary: 'Delete a user (system administrators, not themselves)',
+        params: UserId,
+        response: { 200: noContent('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireSysAdmin(request);
+      const id = request.params.user_id;
+      if (id === requireUser(request)) throw new BerthError('FORBIDDEN', 'you may not delete yourself');
+      await users.delete(id);
+      authenticator.forget();
+      report(events, request, { operation: 'delete', resourceType: 'user', resource: String(id) });
       return empty(reply, 200);
     },
   );

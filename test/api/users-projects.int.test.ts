@@ -117,6 +117,48 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
     bob = admin.as('bob', 'Passw0rd!');
   });
 
+  it('lists, updates, promotes and deletes users as Harbor does', async () => {
+    await admin.call('POST', '/users', {
+      username: 'temp-user',
+      password: 'Passw0rd!',
+      email: 'temp@example.com',
+    });
+    const listed = await admin.call<{ username: string; user_id: number }[]>(
+      'GET',
+      '/users?q=username%3D~temp&page_size=100',
+    );
+    expect(listed.body.map((u) => u.username)).toEqual(['temp-user']);
+    expect(listed.headers.get('x-total-count')).toBe('1');
+    const all = await admin.call<{ username: string }[]>('GET', '/users?sort=-username&page_size=100');
+    const names = all.body.map((u) => u.username);
+    expect(names).toEqual([...names].sort().reverse());
+    expect((await admin.call('GET', '/users?email=temp@example.com')).body).toHaveLength(1);
+    expect((await alice.call('GET', '/users')).status).toBe(403);
+
+    const id = listed.body[0]?.user_id as number;
+    const temp = admin.as('temp-user', 'Passw0rd!');
+    expect((await temp.call('PUT', `/users/${id}`, { realname: 'Temporary', comment: 'hi' })).status).toBe(
+      200,
+    );
+    expect((await temp.call<{ realname: string }>('GET', `/users/${id}`)).body.realname).toBe('Temporary');
+    expect((await temp.call('PUT', `/users/${id}`, { email: 'alice@example.com' })).status).toBe(409);
+    expect((await alice.call('PUT', `/users/${id}`, { realname: 'x' })).status).toBe(403);
+
+    expect((await temp.call('GET', '/users')).status).toBe(403);
+    expect((await admin.call('PUT', `/users/${id}/sysadmin`, { sysadmin_flag: true })).status).toBe(200);
+    expect((await temp.call('GET', '/users')).status).toBe(200);
+    const me = (await admin.call<{ user_id: number }>('GET', '/users/current')).body.user_id;
+    expect((await admin.call('PUT', `/users/${me}/sysadmin`, { sysadmin_flag: false })).status).toBe(403);
+    expect((await admin.call('DELETE', `/users/${me}`)).status).toBe(403);
+
+    await temp.call('POST', '/projects', { project_name: 'owned-by-temp' });
+    expect((await admin.call('DELETE', `/users/${id}`)).status).toBe(412);
+    expect((await admin.call('DELETE', '/projects/owned-by-temp')).status).toBe(200);
+    expect((await admin.call('DELETE', `/users/${id}`)).status).toBe(200);
+    expect((await temp.call('GET', '/users/current')).status).toBe(401);
+    expect((await admin.call('GET', `/users/${id}`)).status).toBe(404);
+  });
+
   it('creates projects with the creator as project admin, and refuses bad ones', async () => {
     const res = await alice.call('POST', '/projects', {
       project_name: 'alpha',
@@ -257,6 +299,7 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
         '/api/v2.0/users/current',
         '/api/v2.0/users/{user_id}',
         '/api/v2.0/users/{user_id}/password',
+        '/api/v2.0/users/{user_id}/sysadmin',
       ].sort(),
     );
     for (const operations of Object.values(document.paths)) {

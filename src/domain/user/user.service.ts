@@ -107,6 +107,98 @@ export class UserService {
     return userByName(this.ctx.db, username);
   }
 
+  async list(query: {
+    page: number;
+    pageSize: number;
+    username?: { value: string; fuzzy: boolean } | undefined;
+    email?: { value: string; fuzzy: boolean } | undefined;
+    sort?: { column: 'username' | 'created_at' | 'id'; desc: boolean } | undefined;
+  }): Promise<{ total: number; items: User[] }> {
+    let base = this.ctx.db.selectFrom('users');
+    const like = (value: string) => `%${value.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    if (query.username)
+      base = query.username.fuzzy
+        ? base.where('username', 'like', like(query.username.value))
+        : base.where('username', '=', query.username.value);
+    if (query.email)
+      base = query.email.fuzzy
+        ? base.where('email', 'like', like(query.email.value))
+        : base.where('email', '=', query.email.value);
+    const total = Number(
+      (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    );
+    const sort = query.sort ?? { column: 'id', desc: false };
+    const items = await base
+      .selectAll()
+      .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
+      .orderBy('id')
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize)
+      .execute();
+    return { total, items };
+  }
+
+  async updateProfile(
+    id: number,
+    profile: { email?: string | undefined; realname?: string | undefined; comment?: string | undefined },
+  ): Promise<void> {
+    await this.get(id);
+    if (profile.email !== undefined && profile.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(profile.email)) {
+      throw new BerthError('INVALID_INPUT', `invalid email address "${profile.email.slice(0, 100)}"`);
+    }
+    if (profile.email) {
+      const taken = await this.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', profile.email)
+        .where('id', '!=', id)
+        .executeTakeFirst();
+      if (taken) throw new BerthError('CONFLICT', `the email ${profile.email} is already taken`);
+    }
+    await this.ctx.db
+      .updateTable('users')
+      .set({
+        ...(profile.email !== undefined ? { email: profile.email || null } : {}),
+        ...(profile.realname !== undefined ? { realname: profile.realname } : {}),
+        ...(profile.comment !== undefined ? { comment: profile.comment } : {}),
+        updated_at: this.ctx.now(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setSysadmin(id: number, sysadmin: boolean): Promise<void> {
+    await this.get(id);
+    await this.ctx.db
+      .updateTable('users')
+      .set({ sysadmin: sysadmin ? 1 : 0, updated_at: this.ctx.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Deletes a user and their memberships; one who still owns projects is refused (PRECONDITION_FAILED). */
+  async delete(id: number): Promise<void> {
+    const user = await this.get(id);
+    const owned = await this.ctx.db
+      .selectFrom('projects')
+      .select('name')
+      .where('owner_id', '=', id)
+      .executeTakeFirst();
+    if (owned)
+      throw new BerthError(
+        'PRECONDITION_FAILED',
+        `${user.username} owns project ${owned.name}; delete it or change its owner first`,
+      );
+    await this.ctx.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('project_members')
+        .where('entity_type', '=', 'u')
+        .where('entity_id', '=', id)
+        .execute();
+      await tx.deleteFrom('users').where('id', '=', id).execute();
+    });
+  }
+
   async changePassword(id: number, newPassword: string, oldPassword?: string): Promise<void> {
     const user = await this.get(id);
     if (oldPassword !== undefined) {
