@@ -3,6 +3,16 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { testAdminPassword } from './server.js';
 
+const running = new Set<ChildProcess>();
+
+/** Kills every server spawnBerth started that is still running. */
+export function reapServers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+process.once('exit', reapServers);
+
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 
 export interface BerthProcess {
@@ -34,6 +44,9 @@ export async function spawnBerth(env: Record<string, string>): Promise<BerthProc
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
+  // Whatever a test does or fails to do, the server does not outlive its test file (see reap.ts).
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
