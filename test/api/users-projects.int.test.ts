@@ -233,6 +233,10 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
     expect(link).toContain('page=1&page_size=1>; rel="prev"');
     expect(link).toContain('page=3&page_size=1>; rel="next"');
 
+    // % and _ in a fuzzy filter match themselves, on both databases.
+    for (const name of ['under_score', 'underxscore'])
+      await bob.call('POST', '/projects', { project_name: name });
+    expect(await names(admin, 'q=name%3D~under_&page_size=100')).toEqual(['under_score']);
     expect((await admin.call('GET', '/projects?q=owner%3Dx')).status).toBe(400);
     expect((await admin.call('GET', '/projects?sort=size')).status).toBe(400);
     expect((await admin.call('GET', '/projects?page_size=1000')).status).toBe(400);

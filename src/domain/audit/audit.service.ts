@@ -2,6 +2,7 @@ import { type Insertable, type RawBuilder, sql } from 'kysely';
 import type { AuditLog, AuditLogTable, Dialect } from '../../db/index.js';
 import type { ServiceContext } from '../context.js';
 import type { DomainEvent } from '../events.js';
+import { containsText } from '../sql.js';
 
 export interface AuditQuery {
   readonly page: number;
@@ -109,9 +110,7 @@ export class AuditService {
     if (query.resourceType !== undefined) base = base.where('resource_type', '=', query.resourceType);
     if (query.resource) {
       const { value, fuzzy } = query.resource;
-      base = fuzzy
-        ? base.where('resource', 'like', `%${value.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)
-        : base.where('resource', '=', value);
+      base = fuzzy ? base.where(containsText('resource', value)) : base.where('resource', '=', value);
     }
     if (query.from !== undefined) base = base.where('op_time', '>=', query.from);
     if (query.to !== undefined) base = base.where('op_time', '<=', query.to);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, ProjectMember } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
+import { containsText } from '../sql.js';
 import { projectRoleIds } from './roles.js';
 
 export interface MemberView extends ProjectMember {
@@ -30,8 +31,7 @@ export class MemberService {
 
   async list(projectId: number, entityName?: string): Promise<MemberView[]> {
     let query = withNames(this.ctx.db).where('pm.project_id', '=', projectId).orderBy('pm.id');
-    if (entityName)
-      query = query.where('u.username', 'like', `%${entityName.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    if (entityName) query = query.where(containsText('u.username', entityName));
     const rows = await query.execute();
     return rows.map((r) => ({ ...r, entityName: r.entityName ?? '' }));
   }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
+import { containsText } from '../sql.js';
 import { ProjectRole } from './roles.js';
 
 /** Harbor's metadata keys; every value is a string ("true"/"false" for flags). */
@@ -155,9 +156,7 @@ export class ProjectService {
     if (query.name !== undefined) base = base.where('name', '=', query.name);
     if (query.nameMatch) {
       const { value, fuzzy } = query.nameMatch;
-      base = fuzzy
-        ? base.where('name', 'like', `%${value.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)
-        : base.where('name', '=', value);
+      base = fuzzy ? base.where(containsText('name', value)) : base.where('name', '=', value);
     }
     if (query.public !== undefined) base = base.where('public', '=', query.public ? 1 : 0);
     if (query.visibleTo) {

@@ -3,6 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { User } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
+import { containsText } from '../sql.js';
 import { countUsers, userById, userByName } from './user.repo.js';
 
 export interface NewUser {
@@ -115,14 +116,13 @@ export class UserService {
     sort?: { column: 'username' | 'created_at' | 'id'; desc: boolean } | undefined;
   }): Promise<{ total: number; items: User[] }> {
     let base = this.ctx.db.selectFrom('users');
-    const like = (value: string) => `%${value.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
     if (query.username)
       base = query.username.fuzzy
-        ? base.where('username', 'like', like(query.username.value))
+        ? base.where(containsText('username', query.username.value))
         : base.where('username', '=', query.username.value);
     if (query.email)
       base = query.email.fuzzy
-        ? base.where('email', 'like', like(query.email.value))
+        ? base.where(containsText('email', query.email.value))
         : base.where('email', '=', query.email.value);
     const total = Number(
       (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
