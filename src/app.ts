@@ -7,6 +7,7 @@ import { apiPlugin } from './api/index.js';
 import { Authenticator, RegistryAccess, TokenService } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
+import { ArtifactService, PullActivity } from './domain/artifact/index.js';
 import { AuditService } from './domain/audit/index.js';
 import { BlobService } from './domain/blob/index.js';
 import type { ServiceContext } from './domain/context.js';
@@ -36,6 +37,8 @@ export interface Services {
   readonly robots: RobotService;
   readonly events: EventBus;
   readonly audit: AuditService;
+  readonly artifacts: ArtifactService;
+  readonly pulls: PullActivity;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -59,6 +62,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const events = new EventBus(deps.logger);
   const audit = new AuditService(ctx, { ...config.audit, dialect: deps.database.dialect });
   events.subscribe(audit.record);
+  const pulls = new PullActivity(ctx, config.registry.pullStatsFlushMs);
+  events.subscribe(pulls.record);
   return {
     users,
     projects,
@@ -66,6 +71,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
     robots,
     events,
     audit,
+    artifacts: new ArtifactService(ctx),
+    pulls,
     tokens: new TokenService(deps.database.db, {
       issuer: 'berth',
       expirySeconds: config.auth.tokenExpirySeconds,
@@ -162,6 +169,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     members: services.members,
     robots: services.robots,
     audit: services.audit,
+    artifacts: services.artifacts,
     events: services.events.emit,
     authenticator: services.authenticator,
     version,

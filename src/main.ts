@@ -58,6 +58,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       } finally {
         clearTimeout(timeout);
         await services.audit.close();
+        await services.pulls.close();
         await storage.close();
         await database.close();
       }

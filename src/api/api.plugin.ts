@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { Authenticator } from '../auth/index.js';
 import type { Database } from '../db/index.js';
+import type { ArtifactService } from '../domain/artifact/index.js';
 import type { AuditService } from '../domain/audit/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { MemberService, ProjectService } from '../domain/project/index.js';
@@ -13,8 +14,10 @@ import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
 import { memberRoutes } from './members.routes.js';
 import { projectRoutes } from './projects.routes.js';
+import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
 import { sharedSchemas } from './schemas.js';
+import { searchRoutes } from './search.routes.js';
 import { systemRoutes } from './system.routes.js';
 import { userRoutes } from './users.routes.js';
 
@@ -26,6 +29,7 @@ export interface ApiDeps {
   readonly members: MemberService;
   readonly robots: RobotService;
   readonly audit: AuditService;
+  readonly artifacts: ArtifactService;
   readonly events: EventSink;
   readonly authenticator: Authenticator;
   readonly version: string;
@@ -55,4 +59,6 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(memberRoutes, deps);
   await app.register(robotRoutes, deps);
   await app.register(auditRoutes, deps);
+  await app.register(repositoryRoutes, deps);
+  await app.register(searchRoutes, deps);
 };

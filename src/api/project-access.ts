@@ -21,10 +21,10 @@ export async function visibleProject(
   projects: ProjectService,
   request: FastifyRequest,
   nameOrId: string,
+  byName = String(request.headers['x-is-resource-name']) === 'true' || !/^\d+$/.test(nameOrId),
 ): Promise<Project> {
-  const byName = String(request.headers['x-is-resource-name']) === 'true' || !/^\d+$/.test(nameOrId);
   const project = await projects.find(byName ? nameOrId : Number(nameOrId));
-  if (!project || !(await request.security.can(project, 'project', 'read'))) {
+  if (!project || !(await request.security.canSee(project))) {
     throw new BerthError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
   }
   return project;

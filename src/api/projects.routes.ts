@@ -20,6 +20,26 @@ export interface ProjectRoutesDeps {
   readonly events: EventSink;
 }
 
+/** Harbor's Project as the caller sees it (their role, whether they may change it). */
+export async function toProjectResponse(projects: ProjectService, request: FastifyRequest, row: ProjectRow) {
+  const view = await projects.view(row);
+  const roles = await request.security.projectRoles(row);
+  return {
+    project_id: row.id,
+    owner_id: row.owner_id,
+    name: row.name,
+    creation_time: iso(row.created_at),
+    update_time: iso(row.updated_at),
+    deleted: false,
+    owner_name: view.ownerName,
+    togglable: request.security.isSysAdmin || roles.includes(ProjectRole.projectAdmin),
+    current_user_role_id: roles.length > 0 ? Math.min(...roles) : 0,
+    current_user_role_ids: roles,
+    repo_count: view.repoCount,
+    metadata: view.meta,
+  };
+}
+
 type ProjectBody = { project_name?: string; public?: boolean | null; metadata?: Record<string, string> };
 
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (
@@ -28,24 +48,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
 ) => {
   const visible = (request: FastifyRequest, nameOrId: string) => visibleProject(projects, request, nameOrId);
 
-  async function toProject(request: FastifyRequest, row: ProjectRow) {
-    const view = await projects.view(row);
-    const roles = await request.security.projectRoles(row);
-    return {
-      project_id: row.id,
-      owner_id: row.owner_id,
-      name: row.name,
-      creation_time: iso(row.created_at),
-      update_time: iso(row.updated_at),
-      deleted: false,
-      owner_name: view.ownerName,
-      togglable: request.security.isSysAdmin || roles.includes(ProjectRole.projectAdmin),
-      current_user_role_id: roles.length > 0 ? Math.min(...roles) : 0,
-      current_user_role_ids: roles,
-      repo_count: view.repoCount,
-      metadata: view.meta,
-    };
-  }
+  const toProject = (request: FastifyRequest, row: ProjectRow) => toProjectResponse(projects, request, row);
 
   function metadataOf(body: ProjectBody): ProjectMetadata {
     const metadata = validateMetadata(body.metadata ?? {});
@@ -226,6 +229,128 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         guest_count: count(ProjectRole.guest),
         limited_guest_count: count(ProjectRole.limitedGuest),
       };
+    },
+  );
+  const MetaParams = Type.Object({
+    ...NameOrId.properties,
+    meta_name: Type.String({ minLength: 1, maxLength: 64 }),
+  });
+  const StringMap = Type.Record(Type.String(), Type.String());
+
+  async function metadataProject(request: FastifyRequest, nameOrId: string, action: 'read' | 'update') {
+    const project = await visible(request, nameOrId);
+    if (!(await request.security.can(project, 'metadata', action)))
+      throw new BerthError('FORBIDDEN', `you may not ${action} this project’s metadata`);
+    return project;
+  }
+
+  const metadataChanged = (request: FastifyRequest, project: ProjectRow) =>
+    report(events, request, {
+      operation: 'update',
+      resourceType: 'project',
+      resource: project.name,
+      projectName: project.name,
+      description: 'metadata',
+    });
+
+  app.get(
+    '/projects/:project_name_or_id/metadatas/',
+    {
+      schema: {
+        tags: ['projectMetadata'],
+        summary: 'All metadata of a project',
+        params: NameOrId,
+        headers: IsResourceName,
+        response: { 200: StringMap, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const project = await metadataProject(request, request.params.project_name_or_id, 'read');
+      return JSON.parse(project.metadata) as Record<string, string>;
+    },
+  );
+
+  app.post(
+    '/projects/:project_name_or_id/metadatas/',
+    {
+      schema: {
+        tags: ['projectMetadata'],
+        summary: 'Add or change metadata of a project',
+        params: NameOrId,
+        headers: IsResourceName,
+        body: StringMap,
+        response: { 200: noContent('Stored'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await metadataProject(request, request.params.project_name_or_id, 'update');
+      await projects.updateMetadata(project, validateMetadata(request.body));
+      metadataChanged(request, project);
+      return empty(reply, 200);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name_or_id/metadatas/:meta_name',
+    {
+      schema: {
+        tags: ['projectMetadata'],
+        summary: 'One metadata value of a project',
+        params: MetaParams,
+        headers: IsResourceName,
+        response: { 200: StringMap, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const project = await metadataProject(request, request.params.project_name_or_id, 'read');
+      const name = request.params.meta_name;
+      const value = (JSON.parse(project.metadata) as Record<string, string>)[name];
+      if (value === undefined)
+        throw new BerthError('NOT_FOUND', `project ${project.name} has no metadata ${name}`);
+      return { [name]: value };
+    },
+  );
+
+  app.put(
+    '/projects/:project_name_or_id/metadatas/:meta_name',
+    {
+      schema: {
+        tags: ['projectMetadata'],
+        summary: 'Change one metadata value of a project',
+        params: MetaParams,
+        headers: IsResourceName,
+        body: StringMap,
+        response: { 200: noContent('Stored'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await metadataProject(request, request.params.project_name_or_id, 'update');
+      const name = request.params.meta_name;
+      const keys = Object.keys(request.body);
+      if (keys.length !== 1 || keys[0] !== name)
+        throw new BerthError('INVALID_INPUT', `the body must hold exactly the key ${name}`);
+      await projects.updateMetadata(project, validateMetadata(request.body));
+      metadataChanged(request, project);
+      return empty(reply, 200);
+    },
+  );
+
+  app.delete(
+    '/projects/:project_name_or_id/metadatas/:meta_name',
+    {
+      schema: {
+        tags: ['projectMetadata'],
+        summary: 'Remove one metadata value of a project',
+        params: MetaParams,
+        headers: IsResourceName,
+        response: { 200: noContent('Removed'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await metadataProject(request, request.params.project_name_or_id, 'update');
+      await projects.deleteMetadata(project, request.params.meta_name);
+      metadataChanged(request, project);
+      return empty(reply, 200);
     },
   );
 };

@@ -96,7 +96,7 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       if (body.level === 'project') {
         const namespace = body.permissions[0]?.namespace ?? '';
         const found = await projects.find(namespace);
-        if (!found || !(await request.security.can(found, 'project', 'read')))
+        if (!found || !(await request.security.canSee(found)))
           throw new BerthError('NOT_FOUND', `project ${namespace.slice(0, 255)} not found`);
         project = found;
         await authorizeRobot(request, 'project', found.id, 'create');

@@ -257,7 +257,162 @@ export const AuditLogExt = Type.Object(
   { $id: 'AuditLogExt' },
 );
 
+export const Repository = Type.Object(
+  {
+    id: Type.Integer(),
+    project_id: Type.Integer(),
+    name: Type.String({ description: 'the full name, project/repository' }),
+    description: Type.String(),
+    artifact_count: Type.Integer(),
+    pull_count: Type.Integer(),
+    creation_time: time,
+    update_time: time,
+  },
+  { $id: 'Repository' },
+);
+
+export const RepositoryUpdate = Type.Object(
+  {
+    description: Type.String({ maxLength: 4096 }),
+    id: Type.Optional(Type.Integer()),
+    project_id: Type.Optional(Type.Integer()),
+    name: Type.Optional(Type.String()),
+    artifact_count: Type.Optional(Type.Integer()),
+    pull_count: Type.Optional(Type.Integer()),
+    creation_time: Type.Optional(Type.String()),
+    update_time: Type.Optional(Type.String()),
+  },
+  { $id: 'RepositoryUpdate', description: 'A Repository; only description is changed' },
+);
+
+export const Tag = Type.Object(
+  {
+    repository_id: Type.Integer(),
+    artifact_id: Type.Integer(),
+    name: Type.String(),
+    push_time: time,
+    pull_time: time,
+    immutable: Type.Boolean(),
+  },
+  { $id: 'Tag' },
+);
+
+export const NewTag = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { $id: 'NewTag' });
+
+const stringMap = Type.Record(Type.String(), Type.String());
+
+export const Platform = Type.Object(
+  {
+    architecture: Type.Optional(Type.String()),
+    os: Type.Optional(Type.String()),
+    'os.version': Type.Optional(Type.String()),
+    'os.features': Type.Optional(Type.Array(Type.String())),
+    variant: Type.Optional(Type.String()),
+  },
+  { $id: 'Platform' },
+);
+
+export const Reference = Type.Object(
+  {
+    parent_id: Type.Integer(),
+    child_id: Type.Optional(Type.Integer()),
+    child_digest: Type.String(),
+    platform: Type.Optional(Type.Ref(Platform)),
+    annotations: Type.Optional(stringMap),
+    urls: Type.Optional(Type.Array(Type.String())),
+  },
+  { $id: 'Reference' },
+);
+
+export const Accessory = Type.Object(
+  {
+    id: Type.Integer(),
+    artifact_id: Type.Integer(),
+    subject_artifact_id: Type.Integer(),
+    subject_artifact_digest: Type.String(),
+    subject_artifact_repo: Type.String(),
+    size: Type.Integer(),
+    digest: Type.String(),
+    type: Type.String(),
+    icon: Type.String(),
+    creation_time: time,
+  },
+  { $id: 'Accessory' },
+);
+
+export const AdditionLink = Type.Object(
+  { href: Type.String(), absolute: Type.Boolean() },
+  { $id: 'AdditionLink' },
+);
+
+export const Artifact = Type.Object(
+  {
+    id: Type.Integer(),
+    type: Type.String({ description: 'IMAGE, CHART, CNAB or UNKNOWN' }),
+    media_type: Type.String(),
+    manifest_media_type: Type.String(),
+    artifact_type: Type.String(),
+    project_id: Type.Integer(),
+    repository_id: Type.Integer(),
+    repository_name: Type.String(),
+    digest: Type.String(),
+    size: Type.Integer(),
+    icon: Type.String(),
+    push_time: time,
+    pull_time: time,
+    extra_attrs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    annotations: stringMap,
+    references: Type.Array(Type.Ref(Reference)),
+    tags: Type.Optional(Type.Array(Type.Ref(Tag))),
+    addition_links: Type.Record(Type.String(), Type.Ref(AdditionLink)),
+    accessories: Type.Optional(Type.Array(Type.Ref(Accessory))),
+  },
+  { $id: 'Artifact' },
+);
+
+export const SearchRepository = Type.Object(
+  {
+    project_id: Type.Integer(),
+    project_name: Type.String(),
+    project_public: Type.Boolean(),
+    repository_name: Type.String(),
+    pull_count: Type.Integer(),
+    artifact_count: Type.Integer(),
+  },
+  { $id: 'SearchRepository' },
+);
+
+export const Search = Type.Object(
+  { project: Type.Array(Type.Ref(Project)), repository: Type.Array(Type.Ref(SearchRepository)) },
+  { $id: 'Search' },
+);
+
+export const Statistic = Type.Object(
+  {
+    private_project_count: Type.Integer(),
+    private_repo_count: Type.Integer(),
+    public_project_count: Type.Integer(),
+    public_repo_count: Type.Integer(),
+    total_project_count: Type.Integer(),
+    total_repo_count: Type.Integer(),
+    total_storage_consumption: Type.Integer(),
+  },
+  { $id: 'Statistic' },
+);
+
 export const sharedSchemas = [
+  Repository,
+  RepositoryUpdate,
+  Tag,
+  NewTag,
+  Platform,
+  Reference,
+  Accessory,
+  AdditionLink,
+  Artifact,
+  SearchRepository,
+  Search,
+  Statistic,
   UserProfile,
   UserSysAdminFlag,
   AuditLog,

@@ -56,6 +56,17 @@ export class SecurityContext {
     return roles;
   }
 
+  /**
+   * Whether the project is visible to the caller at all: public, or the caller holds a role in it or
+   * (a robot) any permission there. Without this, the API answers as if the project did not exist.
+   */
+  async canSee(project: Project): Promise<boolean> {
+    if (this.isSysAdmin || project.public === 1) return true;
+    if (this.principal?.kind === 'robot')
+      return this.principal.permissions.some((p) => p.namespace === project.name || p.namespace === '*');
+    return (await this.projectRoles(project)).length > 0;
+  }
+
   async can(project: Project, resource: Resource, action: Action): Promise<boolean> {
     if (this.isSysAdmin) return true;
     if (project.public === 1 && allows(publicPolicy, resource, action)) return true;

@@ -64,6 +64,12 @@ export const ConfigSchema = Type.Object(
             'age after which upload data that no upload owns is removed at start (in-flight writes are younger)',
         }),
         catalogMaxEntries: Type.Integer({ minimum: 1, default: 1000 }),
+        pullStatsFlushMs: Type.Integer({
+          minimum: 1,
+          maximum: 60_000,
+          default: 1000,
+          description: 'pull counts and last-pull times are written in batches this often',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

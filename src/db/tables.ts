@@ -5,6 +5,10 @@ export interface RepositoryTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  description: Generated<string>;
+  pull_count: Generated<number>;
+  /** The last push of a manifest or tag; null before the first. */
+  updated_at: number | null;
 }
 
 export interface BlobTable {
@@ -30,6 +34,9 @@ export interface ManifestTable {
   subject_digest: string | null;
   annotations: string | null;
   created_at: number;
+  pull_time: Generated<number | null>;
+  /** JSON: attributes read from the config blob (architecture, os, …), cached on first view. */
+  extra_attrs: Generated<string | null>;
 }
 
 export type ReferenceKind = 'blob' | 'manifest';
@@ -45,6 +52,7 @@ export interface TagTable {
   name: string;
   digest: string;
   updated_at: number;
+  pull_time: Generated<number | null>;
 }
 
 export interface UploadTable {

@@ -8,6 +8,10 @@ export interface DomainEvent {
   readonly operator: string;
   readonly success: boolean;
   readonly projectName?: string | undefined;
+  /** For artifact events: the repository, the manifest digest and the tag the client named. */
+  readonly repository?: string | undefined;
+  readonly digest?: string | undefined;
+  readonly tag?: string | undefined;
   readonly description?: string | undefined;
   /** Epoch milliseconds. */
   readonly time: number;

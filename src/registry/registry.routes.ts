@@ -83,7 +83,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
       if (route.kind !== 'catalog') assertRepositoryName(route.name);
       const operator = await authorize(deps.auth, request, reply, requirement(route, request.method));
       const answer = await dispatch(route, request, reply);
-      if (reply.statusCode < 300) report(deps.events, route, request.method, operator);
+      if (reply.statusCode < 300) report(deps.events, route, request.method, operator, reply);
       return answer;
     },
   });
@@ -120,7 +120,13 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
 }
 
 /** Pulls, pushes and deletions of manifests, tag and blob deletions go to the event bus (the audit log). */
-function report(events: EventSink, route: RegistryRoute, method: string, operator: string): void {
+function report(
+  events: EventSink,
+  route: RegistryRoute,
+  method: string,
+  operator: string,
+  reply: FastifyReply,
+): void {
   if (route.kind !== 'manifest' && !(route.kind === 'blob' && method === 'DELETE')) return;
   if (route.kind === 'manifest' && method === 'HEAD') return;
   const base = { operator, projectName: route.name.split('/')[0], success: true, time: Date.now() };
@@ -132,5 +138,14 @@ function report(events: EventSink, route: RegistryRoute, method: string, operato
   const resource = `${route.name}${byDigest ? '@' : ':'}${route.reference}`;
   const operation = method === 'GET' ? 'pull' : method === 'PUT' ? 'push' : 'delete';
   const resourceType = operation === 'delete' && !byDigest ? 'tag' : 'artifact';
-  events({ ...base, operation, resourceType, resource });
+  const digest = reply.getHeader('docker-content-digest');
+  events({
+    ...base,
+    operation,
+    resourceType,
+    resource,
+    repository: route.name,
+    digest: typeof digest === 'string' ? digest : undefined,
+    tag: byDigest ? undefined : route.reference,
+  });
 }

@@ -4,6 +4,7 @@ import { identityMigration } from './0002-identity.js';
 import { signingKeysMigration } from './0003-signing-keys.js';
 import { robotsMigration } from './0004-robots.js';
 import { auditLogMigration } from './0005-audit-log.js';
+import { artifactActivityMigration } from './0006-artifact-activity.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0003-signing-keys': signingKeysMigration(),
         '0004-robots': robotsMigration(dialect),
         '0005-audit-log': auditLogMigration(dialect),
+        '0006-artifact-activity': artifactActivityMigration(),
       };
     },
   };

@@ -140,6 +140,7 @@ export class ManifestService {
         ],
       );
       if (ref.kind === 'tag') await upsertTag(tx, repositoryId, ref.tag, digest, now);
+      await tx.updateTable('repositories').set({ updated_at: now }).where('id', '=', repositoryId).execute();
     });
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
   }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
@@ -68,6 +68,32 @@ export function validateMetadata(input: Record<string, unknown>): ProjectMetadat
     out[key as keyof ProjectMetadata] = v;
   }
   return out;
+}
+
+/** Public projects, and those the user (when there is one) is a member of. */
+function visibleTo(table: 'projects' | 'p', userId: number | undefined): Expression<SqlBool> {
+  const isPublic = sql<SqlBool>`${sql.ref(`${table}.public`)} = 1`;
+  if (userId === undefined) return isPublic;
+  return sql<SqlBool>`(${isPublic} or exists (select 1 from project_members pm
+    where pm.project_id = ${sql.ref(`${table}.id`)} and pm.entity_type = 'u' and pm.entity_id = ${userId}))`;
+}
+
+export interface RepositoryMatch {
+  readonly projectId: number;
+  readonly projectName: string;
+  readonly projectPublic: boolean;
+  readonly name: string;
+  readonly pullCount: number;
+}
+
+export interface Statistics {
+  readonly privateProjects: number;
+  readonly publicProjects: number;
+  readonly privateRepositories: number;
+  readonly publicRepositories: number;
+  readonly totalProjects: number;
+  readonly totalRepositories: number;
+  readonly storageBytes: number;
 }
 
 const projectByName = prepared((db: Kysely<Database>, name: string) =>
@@ -161,23 +187,7 @@ export class ProjectService {
     if (query.public !== undefined) base = base.where('public', '=', query.public ? 1 : 0);
     if (query.visibleTo) {
       const userId = query.visibleTo.userId;
-      base = base.where((eb) =>
-        eb.or([
-          eb('public', '=', 1),
-          ...(userId === undefined
-            ? []
-            : [
-                eb.exists(
-                  eb
-                    .selectFrom('project_members as pm')
-                    .select('pm.id')
-                    .whereRef('pm.project_id', '=', 'projects.id')
-                    .where('pm.entity_type', '=', 'u')
-                    .where('pm.entity_id', '=', userId),
-                ),
-              ]),
-        ]),
-      );
+      base = base.where(visibleTo('projects', userId));
     }
     const total = Number(
       (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
@@ -202,6 +212,20 @@ export class ProjectService {
         public: merged.public === 'true' ? 1 : 0,
         updated_at: this.ctx.now(),
       })
+      .where('id', '=', project.id)
+      .execute();
+  }
+
+  /** Removes one metadata key; `public` is part of every project and can only be changed. */
+  async deleteMetadata(project: Project, key: string): Promise<void> {
+    const current = JSON.parse(project.metadata) as Record<string, string>;
+    if (key === 'public') throw new BerthError('INVALID_INPUT', 'public cannot be removed, only set');
+    if (current[key] === undefined)
+      throw new BerthError('NOT_FOUND', `project ${project.name} has no metadata ${key.slice(0, 60)}`);
+    delete current[key];
+    await this.ctx.db
+      .updateTable('projects')
+      .set({ metadata: JSON.stringify(current), updated_at: this.ctx.now() })
       .where('id', '=', project.id)
       .execute();
   }
@@ -236,6 +260,85 @@ export class ProjectService {
       .groupBy('role')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.role, Number(r.n)]));
+  }
+
+  /**
+   * Repositories whose name contains the text, in projects the user can see (all, for `undefined`
+   * visibility: administrators), at most `limit` of them by name.
+   */
+  async searchRepositories(
+    text: string,
+    visible: { readonly userId: number | undefined } | undefined,
+    limit: number,
+  ): Promise<RepositoryMatch[]> {
+    let query = this.repositoriesWithProject().where(containsText('r.name', text));
+    if (visible) query = query.where(visibleTo('p', visible.userId));
+    const rows = await query
+      .select(['p.id as project_id', 'p.name as project_name', 'p.public', 'r.name', 'r.pull_count'])
+      .orderBy('r.name')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      projectId: r.project_id,
+      projectName: r.project_name,
+      projectPublic: r.public === 1,
+      name: r.name,
+      pullCount: Number(r.pull_count),
+    }));
+  }
+
+  /**
+   * Private projects and repositories the caller can see (all, for `undefined` visibility), public
+   * ones, the totals and the bytes stored; the route shows the totals to administrators only.
+   */
+  async statistics(visible: { readonly userId: number | undefined } | undefined): Promise<Statistics> {
+    const db = this.ctx.db;
+    const count = (n: { n: number | string | bigint } | undefined) => Number(n?.n ?? 0);
+    const projectsBy = async (isPublic: boolean, member: boolean) => {
+      let q = db.selectFrom('projects as p').where('p.public', '=', isPublic ? 1 : 0);
+      if (member && visible) q = q.where(visibleTo('p', visible.userId));
+      return count(await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst());
+    };
+    const repositoriesBy = async (isPublic: boolean | undefined, member: boolean) => {
+      let q = this.repositoriesWithProject();
+      if (isPublic !== undefined) q = q.where('p.public', '=', isPublic ? 1 : 0);
+      if (member && visible) q = q.where(visibleTo('p', visible.userId));
+      return count(await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst());
+    };
+    const [privateProjects, publicProjects, privateRepositories, publicRepositories, totalRepositories] =
+      await Promise.all([
+        projectsBy(false, true),
+        projectsBy(true, false),
+        repositoriesBy(false, true),
+        repositoriesBy(true, false),
+        repositoriesBy(undefined, false),
+      ]);
+    const totals = await db
+      .selectFrom('projects')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    const bytes = await db
+      .selectFrom('blobs')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('n'))
+      .executeTakeFirst();
+    return {
+      privateProjects,
+      publicProjects,
+      privateRepositories,
+      publicRepositories,
+      totalProjects: count(totals),
+      totalRepositories,
+      storageBytes: count(bytes),
+    };
+  }
+
+  /** Repositories joined to their project (the first path component of the name, byte-ordered). */
+  private repositoriesWithProject() {
+    return this.ctx.db
+      .selectFrom('repositories as r')
+      .innerJoin('projects as p', (join) =>
+        join.on('r.name', '>=', sql<string>`p.name || '/'`).on('r.name', '<', sql<string>`p.name || '0'`),
+      );
   }
 
   /** The roles a user holds in a project (empty when not a member). */

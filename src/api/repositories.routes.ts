@@ -1,0 +1,472 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Action, Resource } from '../auth/index.js';
+import type { Project } from '../db/index.js';
+import type { AccessoryView, ArtifactService, ArtifactView, TagView } from '../domain/artifact/index.js';
+import type { EventSink } from '../domain/events.js';
+import type { ProjectService } from '../domain/project/index.js';
+import { BerthError } from '../lib/errors.js';
+import { empty, iso, noContent, report, requireAuthenticated } from './context.js';
+import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
+import { visibleProject } from './project-access.js';
+import { Accessory, Artifact, errorResponses, NewTag, Repository, RepositoryUpdate, Tag } from './schemas.js';
+
+export interface RepositoryRoutesDeps {
+  readonly projects: ProjectService;
+  readonly artifacts: ArtifactService;
+  readonly events: EventSink;
+}
+
+const RepositoryParams = Type.Object({
+  project_name: Type.String({ minLength: 1, maxLength: 255 }),
+  repository_name: Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'the repository name without the project; a/b is sent as a%252Fb',
+  }),
+});
+const ArtifactParams = Type.Object({
+  ...RepositoryParams.properties,
+  reference: Type.String({ minLength: 1, maxLength: 200, description: 'a tag or a digest' }),
+});
+const flag = (description: string, fallback: boolean) => Type.Boolean({ default: fallback, description });
+const ArtifactOptions = {
+  with_tag: flag('include the tags', true),
+  with_accessory: flag('include the accessories (signatures, SBOMs)', false),
+  with_label: flag('accepted for compatibility; Berth has no labels', false),
+  with_scan_overview: flag('accepted for compatibility until scanning lands', false),
+  with_immutable_status: flag('accepted for compatibility; no tag is immutable yet', false),
+};
+
+/** Harbor's zero time, which it shows for "never pulled". */
+const never = '0001-01-01T00:00:00.000Z';
+const pullTime = (time: number | null) => (time === null ? never : iso(time));
+
+/** Harbor encodes a slash in a repository name twice (a%252Fb): the router undid one layer. */
+function repositoryName(params: { project_name: string; repository_name: string }): string {
+  try {
+    return `${params.project_name}/${decodeURIComponent(params.repository_name)}`;
+  } catch {
+    throw new BerthError('INVALID_INPUT', 'the repository name is not validly URL-encoded');
+  }
+}
+
+function additionLinks(base: string, image: boolean): Record<string, { href: string; absolute: boolean }> {
+  return image ? { build_history: { href: `${base}/additions/build_history`, absolute: false } } : {};
+}
+
+const encodedRepository = (name: string) =>
+  encodeURIComponent(encodeURIComponent(name.slice(name.indexOf('/') + 1)));
+
+export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> = async (
+  app,
+  { projects, artifacts, events },
+) => {
+  /** The project, when the caller may see it (else NOT_FOUND) and do `action` on `resource` (else FORBIDDEN). */
+  async function authorized(
+    request: FastifyRequest,
+    projectName: string,
+    resource: Resource,
+    action: Action,
+  ): Promise<Project> {
+    const project = await visibleProject(projects, request, projectName, true);
+    if (!(await request.security.can(project, resource, action))) {
+      requireAuthenticated(request);
+      throw new BerthError('FORBIDDEN', `you may not ${action} ${resource}s in project ${project.name}`);
+    }
+    return project;
+  }
+
+  const tagOf = (tag: TagView) => ({
+    repository_id: tag.repositoryId,
+    artifact_id: tag.artifactId,
+    name: tag.name,
+    push_time: iso(tag.pushTime),
+    pull_time: pullTime(tag.pullTime),
+    immutable: false,
+  });
+
+  const accessoryOf = (a: AccessoryView) => ({
+    id: a.id,
+    artifact_id: a.artifactId,
+    subject_artifact_id: a.subjectArtifactId,
+    subject_artifact_digest: a.subjectDigest,
+    subject_artifact_repo: a.repositoryName,
+    size: a.size,
+    digest: a.digest,
+    type: a.type,
+    icon: '',
+    creation_time: iso(a.createdAt),
+  });
+
+  async function artifactOf(
+    project: Project,
+    view: ArtifactView,
+    options: { with_tag: boolean; with_accessory: boolean },
+  ) {
+    const base = `/api/v2.0/projects/${project.name}/repositories/${encodedRepository(view.repositoryName)}/artifacts/${view.digest}`;
+    const extra = view.type === 'IMAGE' ? await artifacts.extraAttrs(view) : undefined;
+    return {
+      id: view.id,
+      type: view.type,
+      media_type: view.mediaType,
+      manifest_media_type: view.manifestMediaType,
+      artifact_type: view.artifactType,
+      project_id: project.id,
+      repository_id: view.repositoryId,
+      repository_name: view.repositoryName,
+      digest: view.digest,
+      size: view.size,
+      icon: '',
+      push_time: iso(view.pushTime),
+      pull_time: pullTime(view.pullTime),
+      ...(extra ? { extra_attrs: extra } : {}),
+      annotations: view.annotations,
+      references: view.references.map((r) => ({
+        parent_id: r.parentId,
+        ...(r.childId !== undefined ? { child_id: r.childId } : {}),
+        child_digest: r.childDigest,
+        ...(r.platform ? { platform: r.platform } : {}),
+        ...(r.annotations ? { annotations: r.annotations } : {}),
+        ...(r.urls ? { urls: r.urls } : {}),
+      })),
+      ...(options.with_tag ? { tags: view.tags.map(tagOf) } : {}),
+      addition_links: additionLinks(base, extra !== undefined),
+      ...(options.with_accessory
+        ? {
+            accessories: (await artifacts.accessories(view)).map(accessoryOf),
+          }
+        : {}),
+    };
+  }
+
+  app.get(
+    '/projects/:project_name/repositories',
+    {
+      schema: {
+        tags: ['repository'],
+        summary: 'List the repositories of a project',
+        params: Type.Object({ project_name: Type.String({ minLength: 1, maxLength: 255 }) }),
+        querystring: Type.Object(PageQuery),
+        response: { 200: Type.Array(Type.Ref(Repository)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'repository', 'list');
+      const query = request.query;
+      const filters = parseQ(query.q, ['name']);
+      const { total, items } = await artifacts.listRepositories(project.name, {
+        page: query.page,
+        pageSize: query.page_size,
+        name: filters.name,
+        sort: parseSort(query.sort, {
+          name: 'name',
+          creation_time: 'created_at',
+          update_time: 'updated_at',
+          pull_count: 'pull_count',
+        } as const),
+      });
+      pageHeaders(request, reply, query, total);
+      return items.map((r) => ({
+        id: r.id,
+        project_id: project.id,
+        name: r.name,
+        description: r.description,
+        artifact_count: r.artifactCount,
+        pull_count: r.pullCount,
+        creation_time: iso(r.createdAt),
+        update_time: iso(r.updatedAt),
+      }));
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name',
+    {
+      schema: {
+        tags: ['repository'],
+        summary: 'Get a repository',
+        params: RepositoryParams,
+        response: { 200: Type.Ref(Repository), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const project = await authorized(request, request.params.project_name, 'repository', 'read');
+      const r = await artifacts.getRepository(repositoryName(request.params));
+      return {
+        id: r.id,
+        project_id: project.id,
+        name: r.name,
+        description: r.description,
+        artifact_count: r.artifactCount,
+        pull_count: r.pullCount,
+        creation_time: iso(r.createdAt),
+        update_time: iso(r.updatedAt),
+      };
+    },
+  );
+
+  app.put(
+    '/projects/:project_name/repositories/:repository_name',
+    {
+      schema: {
+        tags: ['repository'],
+        summary: 'Update a repository’s description',
+        params: RepositoryParams,
+        body: Type.Ref(RepositoryUpdate),
+        response: { 200: noContent('Updated'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await authorized(request, request.params.project_name, 'repository', 'update');
+      const body = request.body as { description: string };
+      await artifacts.updateRepository(repositoryName(request.params), body.description);
+      return empty(reply, 200);
+    },
+  );
+
+  app.delete(
+    '/projects/:project_name/repositories/:repository_name',
+    {
+      schema: {
+        tags: ['repository'],
+        summary: 'Delete a repository with all its artifacts and tags',
+        params: RepositoryParams,
+        response: { 200: noContent('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'repository', 'delete');
+      const name = repositoryName(request.params);
+      await artifacts.deleteRepository(name);
+      report(events, request, {
+        operation: 'delete',
+        resourceType: 'repository',
+        resource: name,
+        projectName: project.name,
+      });
+      return empty(reply, 200);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'List the artifacts of a repository',
+        description:
+          'Top-level artifacts: children of an index and accessories are shown with their parent. ' +
+          'q takes tags=* (tagged), tags=nil (untagged), tags=v, tags=~v, digest=…, media_type=…',
+        params: RepositoryParams,
+        querystring: Type.Object({ ...PageQuery, ...ArtifactOptions }),
+        response: { 200: Type.Array(Type.Ref(Artifact)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'artifact', 'list');
+      const query = request.query;
+      const filters = parseQ(query.q, ['tags', 'digest', 'media_type']);
+      const exact = (key: string) => {
+        const filter = filters[key];
+        if (filter?.fuzzy) throw new BerthError('INVALID_INPUT', `${key} takes an exact value, not ~`);
+        return filter?.value;
+      };
+      const { total, items } = await artifacts.listArtifacts(repositoryName(request.params), {
+        page: query.page,
+        pageSize: query.page_size,
+        tags: filters.tags,
+        digest: exact('digest'),
+        mediaType: exact('media_type'),
+        sort: parseSort(query.sort, {
+          push_time: 'created_at',
+          pull_time: 'pull_time',
+          digest: 'digest',
+        } as const),
+      });
+      pageHeaders(request, reply, query, total);
+      return Promise.all(items.map((view) => artifactOf(project, view, query)));
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'Get an artifact by tag or digest',
+        params: ArtifactParams,
+        querystring: Type.Object(ArtifactOptions),
+        response: { 200: Type.Ref(Artifact), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const project = await authorized(request, request.params.project_name, 'artifact', 'read');
+      const view = await artifacts.getArtifact(repositoryName(request.params), request.params.reference);
+      return artifactOf(project, view, request.query);
+    },
+  );
+
+  app.delete(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'Delete an artifact with its tags, accessories and unshared children',
+        params: ArtifactParams,
+        response: { 200: noContent('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'artifact', 'delete');
+      const name = repositoryName(request.params);
+      const deleted = await artifacts.deleteArtifact(name, request.params.reference);
+      for (const digest of deleted) {
+        report(events, request, {
+          operation: 'delete',
+          resourceType: 'artifact',
+          resource: `${name}@${digest}`,
+          projectName: project.name,
+        });
+      }
+      return empty(reply, 200);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'List the tags of an artifact',
+        params: ArtifactParams,
+        querystring: Type.Object({
+          ...PageQuery,
+          with_immutable_status: ArtifactOptions.with_immutable_status,
+        }),
+        response: { 200: Type.Array(Type.Ref(Tag)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await authorized(request, request.params.project_name, 'tag', 'list');
+      const query = request.query;
+      const filters = parseQ(query.q, ['name']);
+      const { total, items } = await artifacts.listTags(
+        repositoryName(request.params),
+        request.params.reference,
+        {
+          page: query.page,
+          pageSize: query.page_size,
+          name: filters.name,
+          sort: parseSort(query.sort, {
+            name: 'name',
+            push_time: 'updated_at',
+            pull_time: 'pull_time',
+          } as const),
+        },
+      );
+      pageHeaders(request, reply, query, total);
+      return items.map(tagOf);
+    },
+  );
+
+  app.post(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'Tag an artifact',
+        params: ArtifactParams,
+        body: Type.Ref(NewTag),
+        response: { 201: noContent('Created'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'tag', 'create');
+      const name = repositoryName(request.params);
+      const tag = (request.body as { name: string }).name;
+      await artifacts.addTag(name, request.params.reference, tag);
+      report(events, request, {
+        operation: 'create',
+        resourceType: 'tag',
+        resource: `${name}:${tag}`,
+        projectName: project.name,
+      });
+      return empty(reply, 201);
+    },
+  );
+
+  app.delete(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'Remove a tag from an artifact',
+        params: Type.Object({ ...ArtifactParams.properties, tag_name: Type.String({ minLength: 1 }) }),
+        response: { 200: noContent('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'tag', 'delete');
+      const name = repositoryName(request.params);
+      await artifacts.deleteTag(name, request.params.reference, request.params.tag_name);
+      report(events, request, {
+        operation: 'delete',
+        resourceType: 'tag',
+        resource: `${name}:${request.params.tag_name}`,
+        projectName: project.name,
+      });
+      return empty(reply, 200);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/accessories',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'List the accessories (signatures, SBOMs, other referrers) of an artifact',
+        params: ArtifactParams,
+        querystring: Type.Object(PageQuery),
+        response: { 200: Type.Array(Type.Ref(Accessory)), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await authorized(request, request.params.project_name, 'artifact', 'read');
+      const view = await artifacts.getArtifact(repositoryName(request.params), request.params.reference);
+      const all = await artifacts.accessories(view);
+      const query = request.query;
+      const filters = parseQ(query.q, ['type']);
+      const matching = filters.type ? all.filter((a) => a.type === filters.type?.value) : all;
+      pageHeaders(request, reply, query, matching.length);
+      return matching
+        .slice((query.page - 1) * query.page_size, query.page * query.page_size)
+        .map(accessoryOf);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/:addition',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'An addition of an artifact: build_history of an image',
+        params: Type.Object({ ...ArtifactParams.properties, addition: Type.String() }),
+        response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await authorized(request, request.params.project_name, 'artifact', 'read');
+      const view = await artifacts.getArtifact(repositoryName(request.params), request.params.reference);
+      if (request.params.addition !== 'build_history')
+        throw new BerthError(
+          'NOT_FOUND',
+          `no addition ${request.params.addition.slice(0, 40)} for this artifact`,
+        );
+      const config = await artifacts.config(view);
+      if (!config) throw new BerthError('NOT_FOUND', 'this artifact has no build history');
+      return Array.isArray(config.history) ? (config.history as Record<string, unknown>[]) : [];
+    },
+  );
+};

@@ -1,0 +1,15 @@
+export {
+  type ArtifactQuery,
+  ArtifactService,
+  type Listed,
+  type RepositoryQuery,
+  type TagQuery,
+} from './artifact.service.js';
+export type {
+  AccessoryView,
+  ArtifactView,
+  ChildReference,
+  RepositoryView,
+  TagView,
+} from './artifact.view.js';
+export { PullActivity } from './pull-activity.js';
