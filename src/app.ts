@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { apiPlugin } from './api/index.js';
-import { Authenticator, RegistryAccess, TokenService } from './auth/index.js';
+import { Authenticator, LoginThrottle, RegistryAccess, TokenService } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
 import { ArtifactService, PullActivity } from './domain/artifact/index.js';
@@ -83,6 +83,12 @@ export function createServices(deps: AppDeps, config: Config): Services {
       events: events.emit,
       cacheMs: config.auth.credentialCacheSeconds * 1000,
       now: ctx.now,
+      throttle: new LoginThrottle({
+        maxPerUser: config.auth.loginFailuresPerUser,
+        maxPerAddress: config.auth.loginFailuresPerAddress,
+        windowMs: config.auth.loginWindowSeconds * 1000,
+        now: ctx.now,
+      }),
     }),
     blobs,
     uploads: new UploadService(ctx, blobs, {

@@ -49,7 +49,7 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   });
   app.decorateRequest('security');
   app.addHook('onRequest', async (request) => {
-    request.security = await deps.authenticator.authenticate(request.headers.authorization);
+    request.security = await deps.authenticator.authenticate(request.headers.authorization, request.ip);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -31,6 +31,12 @@ const harbor: Readonly<Record<ErrorCode, readonly [string, number]>> = {
   REFERENCED: ['PRECONDITION', 412],
 };
 
+/** A refusal that ends by itself (TOOMANYREQUESTS) says when, in Retry-After. */
+export function retryAfter(reply: FastifyReply, error: { detail?: unknown }): void {
+  const seconds = (error.detail as { retryAfter?: unknown } | undefined)?.retryAfter;
+  if (typeof seconds === 'number') reply.header('Retry-After', String(seconds));
+}
+
 export function harborError(code: string, message: string): { errors: { code: string; message: string }[] } {
   return { errors: [{ code, message }] };
 }
@@ -39,6 +45,7 @@ export function harborError(code: string, message: string): { errors: { code: st
 export function apiErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (isBerthError(error)) {
     const [code, status] = harbor[error.code];
+    retryAfter(reply, error);
     reply.code(status).send(harborError(code, error.message));
     return;
   }

@@ -7,6 +7,7 @@ import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
 import { Limiter } from '../lib/limiter.js';
 import { parseBasic } from './basic.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { type Principal, SecurityContext } from './security-context.js';
 
 export interface AuthenticatorOptions {
@@ -15,6 +16,8 @@ export interface AuthenticatorOptions {
   /** How long a verified password is trusted without hashing it again (argon2id costs ~20 ms). */
   readonly cacheMs: number;
   readonly now: () => number;
+  /** Refuses sign-ins for a user name or address after too many failures. */
+  readonly throttle: LoginThrottle;
 }
 
 const principalOf = (user: User): Principal => ({
@@ -46,34 +49,44 @@ export class Authenticator {
     return new SecurityContext(undefined, this.projects);
   }
 
-  /** A context for the Authorization header: anonymous when there is none; UNAUTHORIZED when it is wrong. */
-  async authenticate(authorization: string | undefined): Promise<SecurityContext> {
+  /**
+   * A context for the Authorization header: anonymous when there is none; UNAUTHORIZED when it is
+   * wrong; TOOMANYREQUESTS when the user name or the client's address failed too often lately.
+   */
+  async authenticate(authorization: string | undefined, address?: string): Promise<SecurityContext> {
     if (!authorization) return this.anonymous();
     const basic = parseBasic(authorization);
     if (!basic)
       throw new BerthError('UNAUTHORIZED', 'unsupported Authorization scheme; use Basic credentials');
-    const principal = await this.password(basic.username, basic.password);
+    const principal = await this.password(basic.username, basic.password, address);
     if (!principal) throw new BerthError('UNAUTHORIZED', 'invalid user name or password');
     return new SecurityContext(principal, this.projects);
   }
 
-  private password(username: string, password: string): Promise<Principal | undefined> {
+  private password(username: string, password: string, address: string | undefined): Promise<Principal | undefined> {
     const key = createHash('sha256').update(`${username}\u0000${password}`).digest('base64');
     const cached = this.verified.get(key);
+    // Credentials proven right lately pass even while guessers have the name throttled.
     if (cached && cached.until > this.options.now()) return Promise.resolve(cached.principal);
     this.verified.delete(key);
+    this.options.throttle.check(username, address);
     // One verification per credential at a time: concurrent requests with the same credentials share it.
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = this.hashing
-        .run(() => this.verify(key, username, password))
+        .run(() => this.verify(key, username, password, address))
         .finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  private async verify(key: string, username: string, password: string): Promise<Principal | undefined> {
+  private async verify(
+    key: string,
+    username: string,
+    password: string,
+    address: string | undefined,
+  ): Promise<Principal | undefined> {
     const now = this.options.now();
     let principal: Principal | undefined;
     // Remembered credentials never outlive the account: a robot's cache entry ends when it expires.
@@ -93,6 +106,7 @@ export class Authenticator {
       principal = user && principalOf(user);
     }
     if (!principal) {
+      this.options.throttle.failed(username, address);
       this.options.events?.({
         operation: 'login',
         resourceType: 'user',
@@ -104,6 +118,7 @@ export class Authenticator {
       });
       return undefined;
     }
+    this.options.throttle.succeeded(username);
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, { principal, until });
     return principal;

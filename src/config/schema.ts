@@ -99,6 +99,21 @@ export const ConfigSchema = Type.Object(
           default: 300,
           description: 'lifetime of registry access tokens',
         }),
+        loginFailuresPerUser: Type.Integer({
+          minimum: 1,
+          default: 10,
+          description: 'failed sign-ins for one user name within loginWindowSeconds before it is refused',
+        }),
+        loginFailuresPerAddress: Type.Integer({
+          minimum: 1,
+          default: 30,
+          description: 'failed sign-ins from one client address within loginWindowSeconds before it is refused',
+        }),
+        loginWindowSeconds: Type.Integer({
+          minimum: 1,
+          default: 300,
+          description: 'how long failed sign-ins count, and how long a refused name or address waits',
+        }),
         refreshTokenDays: Type.Number({
           exclusiveMinimum: 0,
           default: 30,

@@ -53,7 +53,7 @@ export async function authorize(
   }
   let context: Awaited<ReturnType<Authenticator['authenticate']>>;
   try {
-    context = await deps.authenticator.authenticate(header);
+    context = await deps.authenticator.authenticate(header, request.ip);
   } catch (error) {
     if (error instanceof BerthError && error.code === 'UNAUTHORIZED')
       throw challenge(deps, request, reply, scopes, error.message);

@@ -53,6 +53,8 @@ export function registryErrorHandler(
     if (error.code === 'RANGE_INVALID' && typeof detail?.size === 'number') {
       reply.header('Range', `0-${Math.max(detail.size - 1, 0)}`);
     }
+    const retryAfter = (error.detail as { retryAfter?: unknown } | undefined)?.retryAfter;
+    if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
     request.log.debug({ code: error.code, msg: error.message }, 'registry request refused');
     reply
       .code(descriptor.status)

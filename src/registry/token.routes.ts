@@ -58,7 +58,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
 
   app.get('/service/token', async (request: FastifyRequest, reply) => {
     const query = request.query as Record<string, string | string[] | undefined>;
-    const context = await deps.auth.authenticator.authenticate(request.headers.authorization);
+    const context = await deps.auth.authenticator.authenticate(request.headers.authorization, request.ip);
     return respond(reply, context, many(query.scope), many(query.offline_token)[0] === 'true');
   });
 
@@ -70,7 +70,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
       if (!form.username || form.password === undefined)
         throw new BerthError('UNAUTHORIZED', 'username and password are required');
       const basic = `Basic ${Buffer.from(`${form.username}:${form.password}`).toString('base64')}`;
-      return respond(reply, await deps.auth.authenticator.authenticate(basic), scopes, offline);
+      return respond(reply, await deps.auth.authenticator.authenticate(basic, request.ip), scopes, offline);
     }
     if (form.grant_type === 'refresh_token') {
       const refresh = form.refresh_token

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from '../../src/auth/index.js';
+import { Authenticator, LoginThrottle } from '../../src/auth/index.js';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import { ProjectService } from '../../src/domain/project/index.js';
 import { RobotService } from '../../src/domain/robot/index.js';
@@ -11,6 +11,10 @@ describe('authenticator', () => {
   let handle: DatabaseHandle;
   let verifications = 0;
   let authenticator: Authenticator;
+  let clock = 1_000_000;
+  const now = () => clock;
+  const basic = (user: string, password: string) =>
+    `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
@@ -18,6 +22,8 @@ describe('authenticator', () => {
     const ctx = { db: handle.db, now: Date.now };
     const users = new UserService(ctx);
     await users.create({ username: 'burst', password: 'Passw0rd!' });
+    await users.create({ username: 'target', password: 'Passw0rd!' });
+    await users.create({ username: 'busy', password: 'Passw0rd!' });
     const counting = Object.assign(Object.create(users) as UserService, {
       authenticate: (username: string, password: string) => {
         verifications++;
@@ -26,7 +32,8 @@ describe('authenticator', () => {
     });
     authenticator = new Authenticator(counting, new RobotService(ctx), new ProjectService(ctx), {
       cacheMs: 60_000,
-      now: Date.now,
+      now,
+      throttle: new LoginThrottle({ maxPerUser: 3, maxPerAddress: 5, windowMs: 60_000, now }),
     });
   });
   afterAll(async () => {
@@ -48,5 +55,48 @@ describe('authenticator', () => {
     await expect(authenticator.authenticate(header)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(authenticator.authenticate(header)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(verifications).toBe(3);
+  });
+
+  it('refuses a user name after too many failures, without checking the password, until the window ends', async () => {
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        authenticator.authenticate(basic('target', `guess${i}`), '10.0.0.1'),
+      ).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
+    }
+    const before = verifications;
+    const refused = authenticator.authenticate(basic('target', 'Passw0rd!'), '10.0.0.2');
+    await expect(refused).rejects.toMatchObject({ code: 'TOOMANYREQUESTS', detail: { retryAfter: 60 } });
+    expect(verifications).toBe(before);
+    clock += 60_000;
+    const context = await authenticator.authenticate(basic('target', 'Passw0rd!'), '10.0.0.2');
+    expect(context.username).toBe('target');
+  });
+
+  it('refuses an address that guesses many names, but not other addresses', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expect(authenticator.authenticate(basic(`nobody${i}`, 'x'), '10.0.0.9')).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
+    }
+    await expect(authenticator.authenticate(basic('busy', 'Passw0rd!'), '10.0.0.9')).rejects.toMatchObject({
+      code: 'TOOMANYREQUESTS',
+    });
+    expect((await authenticator.authenticate(basic('busy', 'Passw0rd!'), '10.0.0.10')).username).toBe('busy');
+  });
+
+  it('lets recently proven credentials through while guessers have the name throttled', async () => {
+    for (let i = 0; i < 3; i++) {
+      await expect(authenticator.authenticate(basic('busy', `guess${i}`), '10.0.0.11')).rejects.toMatchObject(
+        {
+          code: 'UNAUTHORIZED',
+        },
+      );
+    }
+    await expect(authenticator.authenticate(basic('busy', 'wrong'), '10.0.0.12')).rejects.toMatchObject({
+      code: 'TOOMANYREQUESTS',
+    });
+    expect((await authenticator.authenticate(basic('busy', 'Passw0rd!'), '10.0.0.10')).username).toBe('busy');
   });
 });
