@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { apiPlugin } from './api/index.js';
+import { apiPlugin, sessionRoutes } from './api/index.js';
 import { Authenticator, LoginThrottle, RegistryAccess, TokenService } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
@@ -14,6 +15,7 @@ import type { ServiceContext } from './domain/context.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService, ProjectService } from './domain/project/index.js';
 import { RobotService } from './domain/robot/index.js';
+import { SessionService } from './domain/session/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
@@ -39,6 +41,7 @@ export interface Services {
   readonly audit: AuditService;
   readonly artifacts: ArtifactService;
   readonly pulls: PullActivity;
+  readonly sessions: SessionService;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -73,6 +76,10 @@ export function createServices(deps: AppDeps, config: Config): Services {
     audit,
     artifacts: new ArtifactService(ctx),
     pulls,
+    sessions: new SessionService(ctx, {
+      idleMs: config.auth.sessionIdleMinutes * 60_000,
+      maxMs: config.auth.sessionMaxHours * 3_600_000,
+    }),
     tokens: new TokenService(deps.database.db, {
       issuer: 'berth',
       expirySeconds: config.auth.tokenExpirySeconds,
@@ -166,6 +173,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     users: services.users,
     refreshTokenDays: config.auth.refreshTokenDays,
   });
+  await app.register(cookie);
+  await app.register(sessionRoutes, { authenticator: services.authenticator, sessions: services.sessions });
   await app.register(apiPlugin, {
     prefix: '/api/v2.0',
     db: deps.database.db,
@@ -176,6 +185,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     robots: services.robots,
     audit: services.audit,
     artifacts: services.artifacts,
+    sessions: services.sessions,
     events: services.events.emit,
     authenticator: services.authenticator,
     version,

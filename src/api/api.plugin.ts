@@ -8,6 +8,7 @@ import type { AuditService } from '../domain/audit/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
+import type { SessionService } from '../domain/session/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import { auditRoutes } from './audit.routes.js';
@@ -18,6 +19,7 @@ import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
 import { sharedSchemas } from './schemas.js';
 import { searchRoutes } from './search.routes.js';
+import { sessionOf } from './session.routes.js';
 import { systemRoutes } from './system.routes.js';
 import { userRoutes } from './users.routes.js';
 
@@ -30,6 +32,7 @@ export interface ApiDeps {
   readonly robots: RobotService;
   readonly audit: AuditService;
   readonly artifacts: ArtifactService;
+  readonly sessions: SessionService;
   readonly events: EventSink;
   readonly authenticator: Authenticator;
   readonly version: string;
@@ -49,7 +52,10 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   });
   app.decorateRequest('security');
   app.addHook('onRequest', async (request) => {
-    request.security = await deps.authenticator.authenticate(request.headers.authorization, request.ip);
+    const session = await sessionOf(deps.sessions, request);
+    request.security = session
+      ? deps.authenticator.forUser(session.user)
+      : await deps.authenticator.authenticate(request.headers.authorization, request.ip);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

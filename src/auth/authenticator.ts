@@ -63,7 +63,11 @@ export class Authenticator {
     return new SecurityContext(principal, this.projects);
   }
 
-  private password(username: string, password: string, address: string | undefined): Promise<Principal | undefined> {
+  private password(
+    username: string,
+    password: string,
+    address: string | undefined,
+  ): Promise<Principal | undefined> {
     const key = createHash('sha256').update(`${username}\u0000${password}`).digest('base64');
     const cached = this.verified.get(key);
     // Credentials proven right lately pass even while guessers have the name throttled.

@@ -40,11 +40,9 @@ export class LoginThrottle {
       }
       if (window.failures >= max) {
         const retryAfter = Math.ceil((window.endsAt - now) / 1000);
-        throw new BerthError(
-          'TOOMANYREQUESTS',
-          `too many failed sign-ins; try again in ${retryAfter} s`,
-          { retryAfter },
-        );
+        throw new BerthError('TOOMANYREQUESTS', `too many failed sign-ins; try again in ${retryAfter} s`, {
+          retryAfter,
+        });
       }
     }
   }

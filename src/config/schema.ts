@@ -107,12 +107,23 @@ export const ConfigSchema = Type.Object(
         loginFailuresPerAddress: Type.Integer({
           minimum: 1,
           default: 30,
-          description: 'failed sign-ins from one client address within loginWindowSeconds before it is refused',
+          description:
+            'failed sign-ins from one client address within loginWindowSeconds before it is refused',
         }),
         loginWindowSeconds: Type.Integer({
           minimum: 1,
           default: 300,
           description: 'how long failed sign-ins count, and how long a refused name or address waits',
+        }),
+        sessionIdleMinutes: Type.Number({
+          exclusiveMinimum: 0,
+          default: 30,
+          description: 'a portal session unused this long ends',
+        }),
+        sessionMaxHours: Type.Number({
+          exclusiveMinimum: 0,
+          default: 12,
+          description: 'a portal session ends this long after sign-in',
         }),
         refreshTokenDays: Type.Number({
           exclusiveMinimum: 0,

@@ -143,6 +143,17 @@ export interface AuditLogTable {
   op_time: number;
 }
 
+export interface SessionTable {
+  /** SHA-256 of the session token (base64url); the token itself is never stored. */
+  token_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end of the session, whatever its activity. */
+  expires_at: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -157,6 +168,7 @@ export interface Database {
   signing_keys: SigningKeyTable;
   robots: RobotTable;
   audit_logs: AuditLogTable;
+  sessions: SessionTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

@@ -5,6 +5,7 @@ import { signingKeysMigration } from './0003-signing-keys.js';
 import { robotsMigration } from './0004-robots.js';
 import { auditLogMigration } from './0005-audit-log.js';
 import { artifactActivityMigration } from './0006-artifact-activity.js';
+import { sessionsMigration } from './0007-sessions.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0004-robots': robotsMigration(dialect),
         '0005-audit-log': auditLogMigration(dialect),
         '0006-artifact-activity': artifactActivityMigration(),
+        '0007-sessions': sessionsMigration(),
       };
     },
   };

@@ -207,11 +207,16 @@ export class UserService {
       if (!ok) throw new BerthError('FORBIDDEN', 'the old password is wrong');
     }
     assertPasswordPolicy(newPassword);
-    await this.ctx.db
-      .updateTable('users')
-      .set({ password_hash: await hash(newPassword), updated_at: this.ctx.now() })
-      .where('id', '=', id)
-      .execute();
+    const passwordHash = await hash(newPassword);
+    // A new password ends every portal session (refresh tokens end by the update time).
+    await this.ctx.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, updated_at: this.ctx.now() })
+        .where('id', '=', id)
+        .execute();
+      await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    });
   }
 
   /**
