@@ -6,7 +6,7 @@ import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import { iso, requireSysAdmin } from './context.js';
 import { PageQuery, pageHeaders, parseQ } from './pagination.js';
-import { IsResourceName, visibleProject } from './project-access.js';
+import { authorizedProject, IsResourceName } from './project-access.js';
 import { AuditLog, AuditLogExt, errorResponses } from './schemas.js';
 
 export interface AuditRoutesDeps {
@@ -111,9 +111,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesDeps> = async (ap
       },
     },
     async (request, reply) => {
-      const project = await visibleProject(projects, request, request.params.project_name);
-      if (!(await request.security.can(project, 'log', 'list')))
-        throw new BerthError('FORBIDDEN', 'you may not read this project’s logs');
+      const project = await authorizedProject(projects, request, request.params.project_name, 'log', 'list');
       const { total, items } = await audit.list({ ...queryOf(request.query), projectId: project.id });
       pageHeaders(request, reply, request.query, total);
       return items.map(toLog);

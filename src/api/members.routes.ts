@@ -11,7 +11,7 @@ import {
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
 import { empty, noContent, report } from './context.js';
-import { IsResourceName, NameOrId, visibleProject } from './project-access.js';
+import { authorizedProject, IsResourceName, NameOrId } from './project-access.js';
 import { errorResponses, ProjectMember, ProjectMemberEntity, RoleRequest } from './schemas.js';
 
 export interface MemberRoutesDeps {
@@ -46,10 +46,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     nameOrId: string,
     action: 'list' | 'read' | 'create' | 'update' | 'delete',
   ) {
-    const project = await visibleProject(projects, request, nameOrId);
-    if (!(await request.security.can(project, 'member', action)))
-      throw new BerthError('FORBIDDEN', `you may not ${action} members of this project`);
-    return project;
+    return authorizedProject(projects, request, nameOrId, 'member', action);
   }
 
   app.get(

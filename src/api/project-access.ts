@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Action, Resource } from '../auth/index.js';
 import type { Project } from '../db/index.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
@@ -26,6 +27,26 @@ export async function visibleProject(
   const project = await projects.find(byName ? nameOrId : Number(nameOrId));
   if (!project || !(await request.security.canSee(project))) {
     throw new BerthError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
+  }
+  return project;
+}
+
+/**
+ * The project, when the caller may see it (else NOT_FOUND) and may do `action` on `resource` in it
+ * (else UNAUTHORIZED for anonymous callers, who might sign in, and FORBIDDEN for the others).
+ */
+export async function authorizedProject(
+  projects: ProjectService,
+  request: FastifyRequest,
+  nameOrId: string,
+  resource: Resource,
+  action: Action,
+  byName?: boolean,
+): Promise<Project> {
+  const project = await visibleProject(projects, request, nameOrId, byName);
+  if (!(await request.security.can(project, resource, action))) {
+    if (!request.security.isAuthenticated) throw new BerthError('UNAUTHORIZED', 'authentication is required');
+    throw new BerthError('FORBIDDEN', `you may not ${action} ${resource} in project ${project.name}`);
   }
   return project;
 }

@@ -12,7 +12,7 @@ import {
 import { BerthError } from '../lib/errors.js';
 import { empty, iso, noContent, report, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
-import { IsResourceName, NameOrId, visibleProject } from './project-access.js';
+import { authorizedProject, IsResourceName, NameOrId, visibleProject } from './project-access.js';
 import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
 
 export interface ProjectRoutesDeps {
@@ -167,9 +167,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      const project = await visible(request, request.params.project_name_or_id);
-      if (!(await request.security.can(project, 'project', 'update')))
-        throw new BerthError('FORBIDDEN', 'you may not update this project');
+      const project = await authorizedProject(
+        projects,
+        request,
+        request.params.project_name_or_id,
+        'project',
+        'update',
+      );
       await projects.updateMetadata(project, metadataOf(request.body as ProjectBody));
       report(events, request, {
         operation: 'update',
@@ -193,9 +197,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      const project = await visible(request, request.params.project_name_or_id);
-      if (!(await request.security.can(project, 'project', 'delete')))
-        throw new BerthError('FORBIDDEN', 'you may not delete this project');
+      const project = await authorizedProject(
+        projects,
+        request,
+        request.params.project_name_or_id,
+        'project',
+        'delete',
+      );
       await projects.delete(project);
       report(events, request, { operation: 'delete', resourceType: 'project', resource: project.name });
       return empty(reply, 200);
@@ -237,12 +245,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
   });
   const StringMap = Type.Record(Type.String(), Type.String());
 
-  async function metadataProject(request: FastifyRequest, nameOrId: string, action: 'read' | 'update') {
-    const project = await visible(request, nameOrId);
-    if (!(await request.security.can(project, 'metadata', action)))
-      throw new BerthError('FORBIDDEN', `you may not ${action} this project’s metadata`);
-    return project;
-  }
+  const metadataProject = (request: FastifyRequest, nameOrId: string, action: 'read' | 'update') =>
+    authorizedProject(projects, request, nameOrId, 'metadata', action);
 
   const metadataChanged = (request: FastifyRequest, project: ProjectRow) =>
     report(events, request, {

@@ -7,9 +7,9 @@ import type { AccessoryView, ArtifactService, ArtifactView, TagView } from '../d
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, report, requireAuthenticated } from './context.js';
+import { empty, iso, noContent, report } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
-import { visibleProject } from './project-access.js';
+import { authorizedProject } from './project-access.js';
 import { Accessory, Artifact, errorResponses, NewTag, Repository, RepositoryUpdate, Tag } from './schemas.js';
 
 export interface RepositoryRoutesDeps {
@@ -63,20 +63,8 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
   app,
   { projects, artifacts, events },
 ) => {
-  /** The project, when the caller may see it (else NOT_FOUND) and do `action` on `resource` (else FORBIDDEN). */
-  async function authorized(
-    request: FastifyRequest,
-    projectName: string,
-    resource: Resource,
-    action: Action,
-  ): Promise<Project> {
-    const project = await visibleProject(projects, request, projectName, true);
-    if (!(await request.security.can(project, resource, action))) {
-      requireAuthenticated(request);
-      throw new BerthError('FORBIDDEN', `you may not ${action} ${resource}s in project ${project.name}`);
-    }
-    return project;
-  }
+  const authorized = (request: FastifyRequest, projectName: string, resource: Resource, action: Action) =>
+    authorizedProject(projects, request, projectName, resource, action, true);
 
   const tagOf = (tag: TagView) => ({
     repository_id: tag.repositoryId,

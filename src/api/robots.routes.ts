@@ -14,6 +14,7 @@ import {
 import { BerthError } from '../lib/errors.js';
 import { empty, iso, noContent, report, requireAuthenticated, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ } from './pagination.js';
+import { authorizedProject } from './project-access.js';
 import { errorResponses, Robot, RobotCreate, RobotCreated, RobotSec, RobotUpdate } from './schemas.js';
 
 export interface RobotRoutesDeps {
@@ -59,17 +60,16 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
     projectId: number | null,
     action: Action,
   ): Promise<void> {
+    if (level === 'project' && projectId !== null) {
+      await authorizedProject(projects, request, String(projectId), 'robot', action, false);
+      return;
+    }
     requireAuthenticated(request);
     if (request.security.isSysAdmin) return;
-    const project = level === 'project' && projectId !== null ? await projects.find(projectId) : undefined;
-    const readable = project && (await request.security.can(project, 'robot', 'read'));
-    if (!readable)
-      throw new BerthError(
-        level === 'system' && action === 'create' ? 'FORBIDDEN' : 'NOT_FOUND',
-        level === 'system' ? 'only system administrators manage system robots' : 'robot not found',
-      );
-    if (!(await request.security.can(project, 'robot', action)))
-      throw new BerthError('FORBIDDEN', `you may not ${action} this project's robots`);
+    throw new BerthError(
+      action === 'create' ? 'FORBIDDEN' : 'NOT_FOUND',
+      action === 'create' ? 'only system administrators manage system robots' : 'robot not found',
+    );
   }
 
   async function robotFor(request: FastifyRequest, id: number, action: Action): Promise<RobotRow> {
@@ -139,11 +139,13 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       if (projectId !== undefined && !Number.isInteger(projectId))
         throw new BerthError('INVALID_INPUT', 'ProjectID must be a number');
       if (!request.security.isSysAdmin) {
-        if (projectId === undefined)
+        if (projectId === undefined) {
+          requireAuthenticated(request);
           throw new BerthError(
             'FORBIDDEN',
             'only system administrators list every robot; filter by ProjectID',
           );
+        }
         await authorizeRobot(request, 'project', projectId, 'list');
       }
       const { total, items } = await robots.list(

@@ -1,0 +1,434 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, adminApiClient } from '../support/api-client.js';
+import { useBackend } from '../support/matrix.js';
+import { createProjects } from '../support/server.js';
+
+/**
+ * Every management-API route × every kind of caller, from one table: Harbor's role permissions as
+ * this test states them (not read from the code under test), each route's need, and the answer that
+ * follows (2xx when allowed; 404 when the caller may not see the project; 401 for anonymous callers
+ * and 403 for the others when they see it but may not act).
+ */
+
+type Role = 'projectAdmin' | 'maintainer' | 'developer' | 'guest' | 'limitedGuest';
+type Permission = `${string}:${string}`;
+
+const roleIds: Record<Role, number> = {
+  projectAdmin: 1,
+  developer: 2,
+  guest: 3,
+  maintainer: 4,
+  limitedGuest: 5,
+};
+
+/** Harbor's project roles, as the expected behaviour. */
+const rolePermissions: Record<Role, Permission[]> = {
+  projectAdmin: [
+    'project:update',
+    'project:delete',
+    'metadata:read',
+    'metadata:update',
+    'member:list',
+    'member:create',
+    'log:list',
+    'repository:list',
+    'repository:read',
+    'repository:update',
+    'repository:delete',
+    'artifact:list',
+    'artifact:read',
+    'artifact:delete',
+    'tag:list',
+    'tag:create',
+    'tag:delete',
+    'robot:list',
+    'robot:create',
+  ],
+  maintainer: [
+    'metadata:read',
+    'member:list',
+    'log:list',
+    'repository:list',
+    'repository:read',
+    'repository:update',
+    'repository:delete',
+    'artifact:list',
+    'artifact:read',
+    'artifact:delete',
+    'tag:list',
+    'tag:create',
+    'tag:delete',
+    'robot:list',
+  ],
+  developer: [
+    'metadata:read',
+    'member:list',
+    'log:list',
+    'repository:list',
+    'repository:read',
+    'repository:update',
+    'artifact:list',
+    'artifact:read',
+    'tag:list',
+    'tag:create',
+    'robot:list',
+  ],
+  guest: [
+    'metadata:read',
+    'member:list',
+    'log:list',
+    'repository:list',
+    'repository:read',
+    'artifact:list',
+    'artifact:read',
+    'tag:list',
+    'robot:list',
+  ],
+  limitedGuest: [
+    'metadata:read',
+    'repository:list',
+    'repository:read',
+    'artifact:list',
+    'artifact:read',
+    'tag:list',
+  ],
+};
+/** What anyone may do in a public project. */
+const publicPermissions: Permission[] = [
+  'metadata:read',
+  'repository:list',
+  'repository:read',
+  'artifact:list',
+  'artifact:read',
+  'tag:list',
+];
+
+type Caller =
+  | { kind: 'sysadmin'; id: string }
+  | { kind: 'role'; id: string; role: Role }
+  | { kind: 'outsider'; id: string }
+  | { kind: 'anonymous'; id: string }
+  | { kind: 'robot'; id: string; permission: Permission };
+
+/** `see`: any caller who can see the project; a permission: a project permission; the rest: system-wide. */
+type Need = 'anyone' | 'authenticated' | 'user' | 'sysadmin' | 'see' | Permission;
+
+interface Route {
+  readonly need: Need;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: (project: string, id: string) => string;
+  readonly body?: (project: string, id: string) => unknown;
+  /** Prepares what the request acts on, as the administrator. */
+  readonly setup?: (project: string, id: string, caller: Caller) => Promise<void>;
+  readonly ok: number;
+}
+
+describe.each(['sqlite', 'postgres'] as const)('authorization of the management API (%s)', (databaseKind) => {
+  const b = useBackend(databaseKind, 'filesystem', {}, []);
+  let admin: ApiClient;
+  const clients = new Map<string, ApiClient>();
+  const password = 'Passw0rd!';
+
+  const member = async (project: string, caller: Caller) => {
+    if (caller.kind !== 'role') return;
+    const res = await admin.call('POST', `/projects/${project}/members`, {
+      role_id: roleIds[caller.role],
+      member_user: { username: caller.id },
+    });
+    expect(res.status).toBe(201);
+  };
+  const push = async (repository: string) => {
+    await b.client.pushImage(repository, 'v1', { layers: [`${repository} layer`] });
+  };
+
+  const projectIds = new Map<string, number>();
+  const projectRoutes: Route[] = [
+    { need: 'see', method: 'GET', path: (p) => `/projects/${p}`, ok: 200 },
+    { need: 'see', method: 'GET', path: (p) => `/projects/${p}/summary`, ok: 200 },
+    {
+      need: 'project:update',
+      method: 'PUT',
+      path: (p) => `/projects/${p}`,
+      body: () => ({ metadata: { auto_scan: 'true' } }),
+      ok: 200,
+    },
+    {
+      need: 'project:delete',
+      method: 'DELETE',
+      path: (p, id) => `/projects/${p}-gone-${id}`,
+      setup: async (p, id, caller) => {
+        await createProjects(b.server.url, [`${p}-gone-${id}`], p === 'open');
+        await member(`${p}-gone-${id}`, caller);
+      },
+      ok: 200,
+    },
+    { need: 'metadata:read', method: 'GET', path: (p) => `/projects/${p}/metadatas/`, ok: 200 },
+    {
+      need: 'metadata:update',
+      method: 'PUT',
+      path: (p) => `/projects/${p}/metadatas/auto_scan`,
+      body: () => ({ auto_scan: 'false' }),
+      ok: 200,
+    },
+    { need: 'member:list', method: 'GET', path: (p) => `/projects/${p}/members`, ok: 200 },
+    {
+      need: 'member:create',
+      method: 'POST',
+      path: (p) => `/projects/${p}/members`,
+      body: (p, id) => ({ role_id: 3, member_user: { username: `m-${p}-${id}` } }),
+      setup: async (p, id) => {
+        expect((await admin.call('POST', '/users', { username: `m-${p}-${id}`, password })).status).toBe(201);
+      },
+      ok: 201,
+    },
+    { need: 'log:list', method: 'GET', path: (p) => `/projects/${p}/logs`, ok: 200 },
+    { need: 'repository:list', method: 'GET', path: (p) => `/projects/${p}/repositories`, ok: 200 },
+    { need: 'repository:read', method: 'GET', path: (p) => `/projects/${p}/repositories/app`, ok: 200 },
+    {
+      need: 'repository:update',
+      method: 'PUT',
+      path: (p) => `/projects/${p}/repositories/app`,
+      body: (_p, id) => ({ description: `by ${id}` }),
+      ok: 200,
+    },
+    {
+      need: 'repository:delete',
+      method: 'DELETE',
+      path: (p, id) => `/projects/${p}/repositories/rd-${id}`,
+      setup: (p, id) => push(`${p}/rd-${id}`),
+      ok: 200,
+    },
+    {
+      need: 'artifact:list',
+      method: 'GET',
+      path: (p) => `/projects/${p}/repositories/app/artifacts`,
+      ok: 200,
+    },
+    {
+      need: 'artifact:read',
+      method: 'GET',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1`,
+      ok: 200,
+    },
+    {
+      need: 'artifact:read',
+      method: 'GET',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/accessories`,
+      ok: 200,
+    },
+    {
+      need: 'artifact:read',
+      method: 'GET',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/build_history`,
+      ok: 200,
+    },
+    {
+      need: 'artifact:delete',
+      method: 'DELETE',
+      path: (p, id) => `/projects/${p}/repositories/ad-${id}/artifacts/v1`,
+      setup: (p, id) => push(`${p}/ad-${id}`),
+      ok: 200,
+    },
+    {
+      need: 'tag:list',
+      method: 'GET',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/tags`,
+      ok: 200,
+    },
+    {
+      need: 'tag:create',
+      method: 'POST',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/tags`,
+      body: (_p, id) => ({ name: `t-${id}` }),
+      ok: 201,
+    },
+    {
+      need: 'tag:delete',
+      method: 'DELETE',
+      path: (p, id) => `/projects/${p}/repositories/app/artifacts/v1/tags/d-${id}`,
+      setup: async (p, id) => {
+        const res = await admin.call('POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, {
+          name: `d-${id}`,
+        });
+        expect(res.status).toBe(201);
+      },
+      ok: 200,
+    },
+    {
+      need: 'robot:list',
+      method: 'GET',
+      path: (p) => `/robots?q=${encodeURIComponent(`Level=project,ProjectID=${projectIds.get(p)}`)}`,
+      ok: 200,
+    },
+    {
+      need: 'robot:create',
+      method: 'POST',
+      path: () => '/robots',
+      body: (p, id) => ({
+        name: `rb-${id}`,
+        duration: -1,
+        level: 'project',
+        permissions: [
+          { kind: 'project', namespace: p, access: [{ resource: 'repository', action: 'pull' }] },
+        ],
+      }),
+      ok: 201,
+    },
+  ];
+
+  const systemRoutes: Route[] = [
+    { need: 'anyone', method: 'GET', path: () => '/health', ok: 200 },
+    { need: 'anyone', method: 'GET', path: () => '/systeminfo', ok: 200 },
+    { need: 'anyone', method: 'GET', path: () => '/projects', ok: 200 },
+    { need: 'anyone', method: 'GET', path: () => '/search?q=app', ok: 200 },
+    { need: 'authenticated', method: 'GET', path: () => '/statistics', ok: 200 },
+    { need: 'user', method: 'GET', path: () => '/users/current', ok: 200 },
+    {
+      need: 'user',
+      method: 'POST',
+      path: () => '/projects',
+      body: (_p, id) => ({ project_name: `own-${id}`, metadata: { public: 'false' } }),
+      ok: 201,
+    },
+    { need: 'sysadmin', method: 'GET', path: () => '/users', ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'POST',
+      path: () => '/users',
+      body: (_p, id) => ({ username: `made-by-${id}`, password }),
+      ok: 201,
+    },
+    { need: 'sysadmin', method: 'GET', path: () => '/audit-logs', ok: 200 },
+    { need: 'sysadmin', method: 'GET', path: () => '/auditlog-exts', ok: 200 },
+    { need: 'sysadmin', method: 'GET', path: () => '/robots', ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'POST',
+      path: () => '/robots',
+      body: (_p, id) => ({
+        name: `sys-${id}`,
+        duration: -1,
+        level: 'system',
+        permissions: [
+          { kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] },
+        ],
+      }),
+      ok: 201,
+    },
+  ];
+
+  const permissions = [
+    ...new Set(projectRoutes.map((r) => r.need).filter((n): n is Permission => n.includes(':'))),
+  ];
+  const callers: Caller[] = [
+    { kind: 'sysadmin', id: 'admin' },
+    ...(Object.keys(roleIds) as Role[]).map((role) => ({
+      kind: 'role' as const,
+      id: role.toLowerCase(),
+      role,
+    })),
+    { kind: 'outsider', id: 'outsider' },
+    { kind: 'anonymous', id: 'anonymous' },
+    ...permissions.map((permission) => ({
+      kind: 'robot' as const,
+      id: `robot-${permission.replace(':', '-')}`,
+      permission,
+    })),
+  ];
+
+  /** The status the table says a caller gets for a route in a project (public or not). */
+  function expected(caller: Caller, route: Route, isPublic: boolean): number {
+    const anonymous = caller.kind === 'anonymous';
+    const denied = anonymous ? 401 : 403;
+    switch (route.need) {
+      case 'anyone':
+        return route.ok;
+      case 'authenticated':
+        return anonymous ? 401 : route.ok;
+      case 'user':
+        return anonymous ? 401 : caller.kind === 'robot' ? 403 : route.ok;
+      case 'sysadmin':
+        return caller.kind === 'sysadmin' ? route.ok : denied;
+    }
+    const sees = isPublic || caller.kind === 'sysadmin' || caller.kind === 'role' || caller.kind === 'robot';
+    if (route.need === 'robot:create') {
+      // Robot accounts are made by people: a robot may not create one, whatever it holds.
+      if (anonymous) return 401;
+      if (!sees) return 404;
+      if (caller.kind === 'robot') return 403;
+    }
+    if (!sees) return 404;
+    if (route.need === 'see') return route.ok;
+    const granted =
+      caller.kind === 'sysadmin' ||
+      (caller.kind === 'role' && rolePermissions[caller.role].includes(route.need)) ||
+      (caller.kind === 'robot' && caller.permission === route.need) ||
+      (isPublic && publicPermissions.includes(route.need));
+    return granted ? route.ok : denied;
+  }
+
+  beforeAll(async () => {
+    admin = await adminApiClient(b.server.url);
+    await createProjects(b.server.url, ['closed', 'elsewhere']);
+    await createProjects(b.server.url, ['open'], true);
+    for (const project of ['closed', 'open']) {
+      const res = await admin.call<{ project_id: number }>('GET', `/projects/${project}`);
+      projectIds.set(project, res.body.project_id);
+      await push(`${project}/app`);
+    }
+    for (const caller of callers) {
+      if (caller.kind === 'sysadmin') {
+        clients.set(caller.id, admin);
+      } else if (caller.kind === 'anonymous') {
+        clients.set(caller.id, admin.anonymous());
+      } else if (caller.kind === 'robot') {
+        const [resource, action] = caller.permission.split(':');
+        const res = await admin.call<{ name: string; secret: string }>('POST', '/robots', {
+          name: caller.id,
+          duration: -1,
+          level: 'system',
+          permissions: [{ kind: 'project', namespace: '*', access: [{ resource, action }] }],
+        });
+        expect(res.status).toBe(201);
+        clients.set(caller.id, admin.as(res.body.name, res.body.secret));
+      } else {
+        expect((await admin.call('POST', '/users', { username: caller.id, password })).status).toBe(201);
+        clients.set(caller.id, admin.as(caller.id, password));
+        if (caller.kind === 'outsider')
+          await member('elsewhere', { kind: 'role', id: caller.id, role: 'projectAdmin' });
+        for (const project of ['closed', 'open']) await member(project, caller);
+      }
+    }
+  });
+
+  const routeName = (route: Route) =>
+    `${route.method} ${route.path('{p}', '{id}').replace(/\?.*/, '')} (${route.need})`;
+
+  it.each(projectRoutes.map((route) => [routeName(route), route] as const))('%s', async (_name, route) => {
+    const outcomes: string[] = [];
+    const wanted: string[] = [];
+    for (const project of ['closed', 'open']) {
+      for (const caller of callers) {
+        const id = caller.id;
+        await route.setup?.(project, id, caller);
+        const client = clients.get(id) as ApiClient;
+        const res = await client.call(route.method, route.path(project, id), route.body?.(project, id));
+        outcomes.push(`${project} ${id}: ${res.status}`);
+        wanted.push(`${project} ${id}: ${expected(caller, route, project === 'open')}`);
+      }
+    }
+    expect(outcomes).toEqual(wanted);
+  });
+
+  it.each(systemRoutes.map((route) => [routeName(route), route] as const))('%s', async (_name, route) => {
+    const outcomes: string[] = [];
+    const wanted: string[] = [];
+    for (const caller of callers) {
+      const client = clients.get(caller.id) as ApiClient;
+      const res = await client.call(route.method, route.path('', caller.id), route.body?.('', caller.id));
+      outcomes.push(`${caller.id}: ${res.status}`);
+      wanted.push(`${caller.id}: ${expected(caller, route, false)}`);
+    }
+    expect(outcomes).toEqual(wanted);
+  });
+});
