@@ -62,6 +62,8 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
   ): Promise<void> {
     if (level === 'project' && projectId !== null) {
       await authorizedProject(projects, request, String(projectId), 'robot', action, false);
+      // Robots are managed by people: a robot may look at robots, never create, change or delete one.
+      if (action !== 'read' && action !== 'list') requireUser(request);
       return;
     }
     requireAuthenticated(request);

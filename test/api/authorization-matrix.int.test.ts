@@ -29,7 +29,10 @@ const rolePermissions: Record<Role, Permission[]> = {
     'metadata:read',
     'metadata:update',
     'member:list',
+    'member:read',
     'member:create',
+    'member:update',
+    'member:delete',
     'log:list',
     'repository:list',
     'repository:read',
@@ -42,11 +45,15 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:create',
     'tag:delete',
     'robot:list',
+    'robot:read',
     'robot:create',
+    'robot:update',
+    'robot:delete',
   ],
   maintainer: [
     'metadata:read',
     'member:list',
+    'member:read',
     'log:list',
     'repository:list',
     'repository:read',
@@ -59,10 +66,12 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:create',
     'tag:delete',
     'robot:list',
+    'robot:read',
   ],
   developer: [
     'metadata:read',
     'member:list',
+    'member:read',
     'log:list',
     'repository:list',
     'repository:read',
@@ -72,10 +81,12 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:list',
     'tag:create',
     'robot:list',
+    'robot:read',
   ],
   guest: [
     'metadata:read',
     'member:list',
+    'member:read',
     'log:list',
     'repository:list',
     'repository:read',
@@ -83,6 +94,7 @@ const rolePermissions: Record<Role, Permission[]> = {
     'artifact:read',
     'tag:list',
     'robot:list',
+    'robot:read',
   ],
   limitedGuest: [
     'metadata:read',
@@ -115,7 +127,7 @@ type Need = 'anyone' | 'authenticated' | 'user' | 'sysadmin' | 'see' | Permissio
 
 interface Route {
   readonly need: Need;
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: (project: string, id: string) => string;
   readonly body?: (project: string, id: string) => unknown;
   /** Prepares what the request acts on, as the administrator. */
@@ -142,6 +154,28 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
   };
 
   const projectIds = new Map<string, number>();
+  /** Members and robots made for one attempt, by project and caller. */
+  const made = new Map<string, number>();
+  const addMember = async (p: string, id: string) => {
+    made.set('users', (made.get('users') ?? 0) + 1);
+    const username = `x${made.get('users')}-${p}-${id}`;
+    expect((await admin.call('POST', '/users', { username, password })).status).toBe(201);
+    const res = await admin.call('POST', `/projects/${p}/members`, { role_id: 3, member_user: { username } });
+    made.set(`member ${p} ${id}`, Number(res.headers.get('location')?.split('/').pop()));
+  };
+  const addRobot = async (p: string, id: string) => {
+    const res = await admin.call<{ id: number }>('POST', '/robots', {
+      name: `pr-${id}-${Math.random().toString(36).slice(2, 8)}`,
+      duration: -1,
+      level: 'project',
+      permissions: [{ kind: 'project', namespace: p, access: [{ resource: 'repository', action: 'pull' }] }],
+    });
+    expect(res.status).toBe(201);
+    made.set(`robot ${p} ${id}`, res.body.id);
+  };
+  const memberPath = (p: string, id: string) =>
+    `/projects/${p}/members/${made.get(`member ${p} ${id}`) ?? '{mid}'}`;
+  const robotPath = (p: string, id: string) => `/robots/${made.get(`robot ${p} ${id}`) ?? '{robot_id}'}`;
   const projectRoutes: Route[] = [
     { need: 'see', method: 'GET', path: (p) => `/projects/${p}`, ok: 200 },
     { need: 'see', method: 'GET', path: (p) => `/projects/${p}/summary`, ok: 200 },
@@ -180,6 +214,35 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
         expect((await admin.call('POST', '/users', { username: `m-${p}-${id}`, password })).status).toBe(201);
       },
       ok: 201,
+    },
+    { need: 'member:read', method: 'GET', path: memberPath, setup: addMember, ok: 200 },
+    {
+      need: 'member:update',
+      method: 'PUT',
+      path: memberPath,
+      body: () => ({ role_id: 2 }),
+      setup: addMember,
+      ok: 200,
+    },
+    { need: 'member:delete', method: 'DELETE', path: memberPath, setup: addMember, ok: 200 },
+    { need: 'metadata:read', method: 'GET', path: (p) => `/projects/${p}/metadatas/public`, ok: 200 },
+    {
+      need: 'metadata:update',
+      method: 'POST',
+      path: (p) => `/projects/${p}/metadatas/`,
+      body: () => ({ severity: 'low' }),
+      ok: 200,
+    },
+    {
+      need: 'metadata:update',
+      method: 'DELETE',
+      path: (p) => `/projects/${p}/metadatas/severity`,
+      setup: async (p) => {
+        expect((await admin.call('POST', `/projects/${p}/metadatas/`, { severity: 'high' })).status).toBe(
+          200,
+        );
+      },
+      ok: 200,
     },
     { need: 'log:list', method: 'GET', path: (p) => `/projects/${p}/logs`, ok: 200 },
     { need: 'repository:list', method: 'GET', path: (p) => `/projects/${p}/repositories`, ok: 200 },
@@ -260,6 +323,17 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       path: (p) => `/robots?q=${encodeURIComponent(`Level=project,ProjectID=${projectIds.get(p)}`)}`,
       ok: 200,
     },
+    { need: 'robot:read', method: 'GET', path: robotPath, setup: addRobot, ok: 200 },
+    {
+      need: 'robot:update',
+      method: 'PUT',
+      path: robotPath,
+      body: () => ({ description: 'changed' }),
+      setup: addRobot,
+      ok: 200,
+    },
+    { need: 'robot:update', method: 'PATCH', path: robotPath, body: () => ({}), setup: addRobot, ok: 200 },
+    { need: 'robot:delete', method: 'DELETE', path: robotPath, setup: addRobot, ok: 200 },
     {
       need: 'robot:create',
       method: 'POST',
@@ -291,6 +365,38 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       ok: 201,
     },
     { need: 'sysadmin', method: 'GET', path: () => '/users', ok: 200 },
+    { need: 'sysadmin', method: 'GET', path: () => `/users/${targetId}`, ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'PUT',
+      path: () => `/users/${targetId}`,
+      body: (_p, id) => ({ realname: `named by ${id}` }),
+      ok: 200,
+    },
+    {
+      need: 'sysadmin',
+      method: 'PUT',
+      path: () => `/users/${targetId}/password`,
+      body: () => ({ new_password: 'An0therPassw0rd!' }),
+      ok: 200,
+    },
+    {
+      need: 'sysadmin',
+      method: 'PUT',
+      path: () => `/users/${targetId}/sysadmin`,
+      body: () => ({ sysadmin_flag: false }),
+      ok: 200,
+    },
+    {
+      need: 'sysadmin',
+      method: 'DELETE',
+      path: (_p, id) => `/users/${made.get(`user ${id}`)}`,
+      setup: async (_p, id) => {
+        const res = await admin.call('POST', '/users', { username: `doomed-${id}`, password });
+        made.set(`user ${id}`, Number(res.headers.get('location')?.split('/').pop()));
+      },
+      ok: 200,
+    },
     {
       need: 'sysadmin',
       method: 'POST',
@@ -351,12 +457,10 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
         return caller.kind === 'sysadmin' ? route.ok : denied;
     }
     const sees = isPublic || caller.kind === 'sysadmin' || caller.kind === 'role' || caller.kind === 'robot';
-    if (route.need === 'robot:create') {
-      // Robot accounts are made by people: a robot may not create one, whatever it holds.
-      if (anonymous) return 401;
-      if (!sees) return 404;
-      if (caller.kind === 'robot') return 403;
-    }
+    if (route.need === 'robot:create' && anonymous) return 401;
+    // Robot accounts are managed by people: a robot may look at robots, whatever else it holds.
+    const managesRobots = ['robot:create', 'robot:update', 'robot:delete'].includes(route.need);
+    if (managesRobots && sees && caller.kind === 'robot') return 403;
     if (!sees) return 404;
     if (route.need === 'see') return route.ok;
     const granted =
@@ -367,8 +471,12 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     return granted ? route.ok : denied;
   }
 
+  let targetId = 0;
+
   beforeAll(async () => {
     admin = await adminApiClient(b.server.url);
+    const target = await admin.call('POST', '/users', { username: 'target', password });
+    targetId = Number(target.headers.get('location')?.split('/').pop());
     await createProjects(b.server.url, ['closed', 'elsewhere']);
     await createProjects(b.server.url, ['open'], true);
     for (const project of ['closed', 'open']) {
@@ -424,6 +532,7 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     const outcomes: string[] = [];
     const wanted: string[] = [];
     for (const caller of callers) {
+      await route.setup?.('', caller.id, caller);
       const client = clients.get(caller.id) as ApiClient;
       const res = await client.call(route.method, route.path('', caller.id), route.body?.('', caller.id));
       outcomes.push(`${caller.id}: ${res.status}`);
