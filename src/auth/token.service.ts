@@ -37,15 +37,26 @@ export interface VerifiedToken {
 
 const algorithm = 'ES256';
 
+/** How long a replica trusts what it read about keys: a rotation or retirement reaches it within this. */
+const keyRecheckMs = 60_000;
+
+export interface SigningKeyInfo {
+  readonly kid: string;
+  readonly createdAt: number;
+  readonly retiredAt: number | null;
+}
+
 /**
  * Docker registry tokens: ES256 JWTs with an `access` claim. The signing key is made on first start
  * and kept in the database, so every replica signs and verifies alike; rotate() adds a newer key
- * while older, unretired ones keep verifying. Verified tokens are remembered until they expire, so a
- * client's requests after the first cost a map lookup.
+ * while older, unretired ones keep verifying; retireOlder() ends the older ones (after a leak, say).
+ * Every replica re-reads the keys at least once a minute, so a rotation or retirement made by another
+ * process (`berth admin`) takes effect everywhere within that. Verified tokens are remembered for at
+ * most that minute too, so a client's requests after the first cost a map lookup.
  */
 export class TokenService {
-  private signing: { kid: string; key: CryptoKey } | undefined;
-  private readonly verifiers = new Map<string, CryptoKey>();
+  private signing: { kid: string; key: CryptoKey; loadedAt: number } | undefined;
+  private readonly verifiers = new Map<string, { key: CryptoKey; loadedAt: number }>();
   private readonly verified = new Map<string, { token: VerifiedToken; until: number }>();
 
   constructor(
@@ -94,7 +105,10 @@ export class TokenService {
         issuedAt: (payload.iat ?? 0) * 1000,
       };
       if (this.verified.size > 50_000) this.verified.clear();
-      this.verified.set(token, { token: verified, until: (payload.exp ?? 0) * 1000 });
+      this.verified.set(token, {
+        token: verified,
+        until: Math.min((payload.exp ?? 0) * 1000, now + keyRecheckMs),
+      });
       return verified;
     } catch {
       return undefined;
@@ -108,8 +122,39 @@ export class TokenService {
     return created.kid;
   }
 
+  /**
+   * Retires every key but the newest: tokens they signed stop verifying (on every replica within a
+   * minute). Returns the key ids retired.
+   */
+  async retireOlder(): Promise<string[]> {
+    const keys = await this.keys();
+    const newest = keys.find((k) => k.retiredAt === null);
+    const retiring = keys.filter((k) => k.retiredAt === null && k.kid !== newest?.kid).map((k) => k.kid);
+    if (retiring.length > 0) {
+      await this.db
+        .updateTable('signing_keys')
+        .set({ retired_at: this.options.now() })
+        .where('kid', 'in', retiring)
+        .execute();
+    }
+    for (const kid of retiring) this.verifiers.delete(kid);
+    this.verified.clear();
+    return retiring;
+  }
+
+  /** Every key, newest first. */
+  async keys(): Promise<SigningKeyInfo[]> {
+    const rows = await this.db
+      .selectFrom('signing_keys')
+      .select(['kid', 'created_at', 'retired_at'])
+      .orderBy('created_at', 'desc')
+      .orderBy('kid')
+      .execute();
+    return rows.map((r) => ({ kid: r.kid, createdAt: r.created_at, retiredAt: r.retired_at }));
+  }
+
   private async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
-    if (this.signing) return this.signing;
+    if (this.signing && this.signing.loadedAt > this.options.now() - keyRecheckMs) return this.signing;
     const row = await this.db
       .selectFrom('signing_keys')
       .selectAll()
@@ -118,12 +163,16 @@ export class TokenService {
       .orderBy('kid')
       .executeTakeFirst();
     this.signing = row
-      ? { kid: row.kid, key: (await importJWK(JSON.parse(row.private_jwk) as JWK, algorithm)) as CryptoKey }
+      ? {
+          kid: row.kid,
+          key: (await importJWK(JSON.parse(row.private_jwk) as JWK, algorithm)) as CryptoKey,
+          loadedAt: this.options.now(),
+        }
       : await this.createKey();
     return this.signing;
   }
 
-  private async createKey(): Promise<{ kid: string; key: CryptoKey }> {
+  private async createKey(): Promise<{ kid: string; key: CryptoKey; loadedAt: number }> {
     const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -138,14 +187,16 @@ export class TokenService {
         retired_at: null,
       })
       .execute();
-    this.verifiers.set(kid, publicKey);
-    return { kid, key: privateKey };
+    const loadedAt = this.options.now();
+    this.verifiers.set(kid, { key: publicKey, loadedAt });
+    return { kid, key: privateKey, loadedAt };
   }
 
   private async verifier(kid: string | undefined): Promise<CryptoKey> {
     if (!kid) throw new Error('token has no key id');
     const known = this.verifiers.get(kid);
-    if (known) return known;
+    if (known && known.loadedAt > this.options.now() - keyRecheckMs) return known.key;
+    this.verifiers.delete(kid);
     const row = await this.db
       .selectFrom('signing_keys')
       .select('public_jwk')
@@ -154,7 +205,7 @@ export class TokenService {
       .executeTakeFirst();
     if (!row) throw new Error('unknown signing key');
     const key = (await importJWK(JSON.parse(row.public_jwk) as JWK, algorithm)) as CryptoKey;
-    this.verifiers.set(kid, key);
+    this.verifiers.set(kid, { key, loadedAt: this.options.now() });
     return key;
   }
 }

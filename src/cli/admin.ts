@@ -3,6 +3,7 @@ import { TokenService } from '../auth/index.js';
 import { databaseUrl, loadConfig } from '../config/index.js';
 import { connectDatabase, migrateToLatest } from '../db/index.js';
 import { ProjectService } from '../domain/project/index.js';
+import { permissionsOf, type RobotPermission, RobotService } from '../domain/robot/index.js';
 import { generatePassword, UserService } from '../domain/user/index.js';
 
 async function withDatabase<T>(
@@ -19,11 +20,14 @@ async function withDatabase<T>(
   }
 }
 
+const tokenService = (ctx: { db: Awaited<ReturnType<typeof connectDatabase>>['db']; now: () => number }) =>
+  new TokenService(ctx.db, { issuer: 'berth', expirySeconds: 300, now: ctx.now });
+
 /** `berth admin …`: user and project chores against the configured database, without the server. */
 export function adminCommands(program: Command): void {
   const admin = program
     .command('admin')
-    .description('administer users and projects in the configured database');
+    .description('administer users, projects, robot accounts and signing keys in the configured database');
 
   admin
     .command('reset-password')
@@ -55,12 +59,126 @@ export function adminCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (options: { config?: string }) => {
       await withDatabase(options.config, async (ctx) => {
-        const kid = await new TokenService(ctx.db, {
-          issuer: 'berth',
-          expirySeconds: 300,
-          now: ctx.now,
-        }).rotate();
-        console.log(`new signing key ${kid}; running servers sign with it after their next restart`);
+        const kid = await tokenService(ctx).rotate();
+        console.log(`new signing key ${kid}; running servers sign with it within a minute`);
+      });
+    });
+
+  admin
+    .command('retire-signing-keys')
+    .description(
+      'retire every signing key but the newest: tokens they signed stop working within a minute (after a leak)',
+    )
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (options: { config?: string }) => {
+      await withDatabase(options.config, async (ctx) => {
+        const retired = await tokenService(ctx).retireOlder();
+        console.log(retired.length ? `retired ${retired.join(', ')}` : 'no older key to retire');
+      });
+    });
+
+  admin
+    .command('list-signing-keys')
+    .description('list the registry token signing keys, newest first')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (options: { config?: string }) => {
+      await withDatabase(options.config, async (ctx) => {
+        for (const key of await tokenService(ctx).keys()) {
+          const retired =
+            key.retiredAt === null ? 'active' : `retired ${new Date(key.retiredAt).toISOString()}`;
+          console.log(`${key.kid}  created ${new Date(key.createdAt).toISOString()}  ${retired}`);
+        }
+      });
+    });
+
+  admin
+    .command('create-robot')
+    .description('create a robot account and print its secret (shown once)')
+    .argument('<name>', 'the name; robot$<project>+<name> with --project, else robot$<name>')
+    .option('--project <project>', 'a project robot of this project (default: a system robot)')
+    .option(
+      '--permission <resource:action...>',
+      'what it may do, e.g. repository:pull repository:push artifact:delete',
+      ['repository:pull'],
+    )
+    .option('--namespace <project>', 'for a system robot: the project its permissions cover', '*')
+    .option('--duration <days>', 'days until it expires, -1 for never', '-1')
+    .option('--description <text>', 'what it is for')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(
+      async (
+        name: string,
+        options: {
+          project?: string;
+          permission: string[];
+          namespace: string;
+          duration: string;
+          description?: string;
+          config?: string;
+        },
+      ) => {
+        await withDatabase(options.config, async (ctx) => {
+          const project = options.project ? await new ProjectService(ctx).find(options.project) : undefined;
+          if (options.project && !project) throw new Error(`no project named ${options.project}`);
+          const admin = await new UserService(ctx).findByName('admin');
+          const access = options.permission.map((p) => {
+            const [resource, action] = p.split(':');
+            if (!resource || !action) throw new Error(`permission ${p} is not resource:action`);
+            return { resource, action };
+          });
+          const permissions: RobotPermission[] = [
+            { kind: 'project', namespace: project?.name ?? options.namespace, access },
+          ];
+          const { robot, secret } = await new RobotService(ctx).create(
+            {
+              name,
+              level: project ? 'project' : 'system',
+              duration: Number(options.duration),
+              description: options.description,
+              permissions,
+            },
+            admin?.id ?? 0,
+            project,
+          );
+          console.log(`created ${robot.name} (id ${robot.id})`);
+          console.log(`secret: ${secret}`);
+        });
+      },
+    );
+
+  admin
+    .command('list-robots')
+    .description('list robot accounts with their permissions')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (options: { config?: string }) => {
+      await withDatabase(options.config, async (ctx) => {
+        const { items } = await new RobotService(ctx).list({}, 1, 100_000);
+        for (const robot of items) {
+          const grants = permissionsOf(robot)
+            .map((p) => `${p.namespace}: ${p.access.map((a) => `${a.resource}:${a.action}`).join(' ')}`)
+            .join('; ');
+          const state = robot.disabled
+            ? 'disabled'
+            : robot.expires_at === -1
+              ? 'never expires'
+              : `expires ${new Date(robot.expires_at * 1000).toISOString()}`;
+          console.log(`${robot.id}  ${robot.name}  ${state}  ${grants}`);
+        }
+      });
+    });
+
+  admin
+    .command('delete-robot')
+    .description('delete a robot account by id (see list-robots)')
+    .argument('<id>', 'the robot id')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (id: string, options: { config?: string }) => {
+      await withDatabase(options.config, async (ctx) => {
+        const robots = new RobotService(ctx);
+        const robot = /^\d+$/.test(id) ? await robots.find(Number(id)) : undefined;
+        if (!robot) throw new Error(`no robot with id ${id}`);
+        await robots.delete(robot);
+        console.log(`deleted ${robot.name}`);
       });
     });
 

@@ -72,12 +72,67 @@ describe('berth admin', () => {
         headers: { Authorization: `Bearer ${oldToken}` },
       });
       expect(withOld.status).toBe(404);
+      const keys = await berth(['admin', 'list-signing-keys'], env);
+      expect(keys.stdout.trim().split('\n')).toHaveLength(2);
+      expect(keys.stdout).toContain(`${kidOf(oldToken)}  created`);
       const me = await fetch(`${server.url}/api/v2.0/users/current`, { headers: auth });
       expect(((await me.json()) as { sysadmin_flag: boolean }).sysadmin_flag).toBe(true);
       const project = await fetch(`${server.url}/api/v2.0/projects/tools`);
       expect(((await project.json()) as { metadata: { public: string } }).metadata.public).toBe('true');
       server.child.kill('SIGTERM');
       await server.exited;
+
+      // Retiring the older key ends the tokens it signed.
+      expect((await berth(['admin', 'retire-signing-keys'], env)).stdout).toContain(
+        `retired ${kidOf(oldToken)}`,
+      );
+      expect((await berth(['admin', 'list-signing-keys'], env)).stdout).toMatch(/retired \d{4}-/);
+
+      // Robot accounts for CI: created with permissions, listed, usable on /v2, deleted.
+      const robot = await berth(
+        [
+          'admin',
+          'create-robot',
+          'ci',
+          '--project',
+          'tools',
+          '--permission',
+          'repository:pull',
+          'repository:push',
+        ],
+        env,
+      );
+      expect(robot.stdout).toContain('created robot$tools+ci');
+      const secret = /secret: (\S+)/.exec(robot.stdout)?.[1] as string;
+      expect((await berth(['admin', 'create-robot', 'ci', '--project', 'nosuch'], env)).stderr).toContain(
+        'no project named nosuch',
+      );
+      expect((await berth(['admin', 'create-robot', 'bad', '--permission', 'nonsense'], env)).code).toBe(1);
+      const listed = await berth(['admin', 'list-robots'], env);
+      expect(listed.stdout).toContain(
+        'robot$tools+ci  never expires  tools: repository:pull repository:push',
+      );
+      const robotId = listed.stdout.split('  ')[0] as string;
+
+      const again = await spawnBerth(env);
+      const robotAuth = {
+        Authorization: `Basic ${Buffer.from(`robot$tools+ci:${secret}`).toString('base64')}`,
+      };
+      expect((await fetch(`${again.url}/v2/tools/x/tags/list`, { headers: robotAuth })).status).toBe(404);
+      expect((await fetch(`${again.url}/v2/other/x/tags/list`, { headers: robotAuth })).status).toBe(403);
+      expect(
+        (
+          await fetch(`${again.url}/v2/tools/x/tags/list`, {
+            headers: { Authorization: `Bearer ${oldToken}` },
+          })
+        ).status,
+      ).toBe(401);
+      again.child.kill('SIGTERM');
+      await again.exited;
+      expect((await berth(['admin', 'delete-robot', robotId], env)).stdout).toContain(
+        'deleted robot$tools+ci',
+      );
+      expect((await berth(['admin', 'delete-robot', '999'], env)).stderr).toContain('no robot with id 999');
     } finally {
       await remove();
     }
@@ -114,7 +169,14 @@ describe('berth CLI', () => {
   it('prints the configuration JSON Schema and help for every command', async () => {
     const schema = await berth(['config', 'schema']);
     expect(JSON.parse(schema.stdout).properties.port.default).toBe(5000);
-    for (const command of [[], ['serve'], ['config'], ['admin'], ['admin', 'reset-password']]) {
+    for (const command of [
+      [],
+      ['serve'],
+      ['config'],
+      ['admin'],
+      ['admin', 'reset-password'],
+      ['admin', 'create-robot'],
+    ]) {
       const help = await berth([...command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Usage: berth');
