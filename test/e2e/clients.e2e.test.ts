@@ -327,4 +327,115 @@ describe('real clients against Berth, compared with Distribution 2.8', () => {
       ),
     });
   }, 300_000);
+
+  it('a CI script pushes and pulls with a robot account; private projects stay closed, public ones open', async () => {
+    const host = new URL(berth.url).host;
+    const adminAuth = `Basic ${Buffer.from(`admin:${testAdminPassword}`).toString('base64')}`;
+    const api = (method: string, apiPath: string, body?: unknown) =>
+      fetch(`${berth.url}/api/v2.0${apiPath}`, {
+        method,
+        headers: { Authorization: adminAuth, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    await createProjects(berth.url, ['ci']);
+    await createProjects(berth.url, ['shared'], true);
+    const created = await api('POST', '/robots', {
+      name: 'builder',
+      duration: 30,
+      level: 'project',
+      permissions: [
+        {
+          kind: 'project',
+          namespace: 'ci',
+          access: [
+            { resource: 'repository', action: 'pull' },
+            { resource: 'repository', action: 'push' },
+          ],
+        },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const robot = (await created.json()) as { id: number; name: string; secret: string };
+    expect(robot.name).toBe('robot$ci+builder');
+
+    // The pipeline, as a CI system would run it: credentials from the environment, no login state.
+    const script = path.join(work.dir, 'pipeline.sh');
+    await writeFile(
+      script,
+      [
+        'set -euo pipefail',
+        'creds="$ROBOT_NAME:$ROBOT_SECRET"',
+        'skopeo --insecure-policy copy --all --dest-tls-verify=false --dest-creds "$creds" "oci:$FIXTURE:multi" "docker://$REGISTRY/ci/app:$BUILD" >&2',
+        'buildah --root "$BUILDAH_ROOT" --runroot "$BUILDAH_RUN" --storage-driver vfs push --signature-policy "$POLICY" --tls-verify=false --creds "$creds" e2e-built "docker://$REGISTRY/ci/built:$BUILD" >&2',
+        'podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUN" --storage-driver vfs pull --signature-policy "$POLICY" --tls-verify=false --creds "$creds" "$REGISTRY/ci/built:$BUILD" >&2',
+        'skopeo inspect --raw --tls-verify=false --creds "$creds" "docker://$REGISTRY/ci/app:$BUILD" | sha256sum | cut -d" " -f1',
+      ].join('\n'),
+    );
+    const env = {
+      REGISTRY_AUTH_FILE: path.join(work.dir, 'no-auth.json'),
+      REGISTRY: host,
+      ROBOT_NAME: robot.name,
+      ROBOT_SECRET: robot.secret,
+      BUILD: '42',
+      FIXTURE: path.join(work.dir, 'fixture'),
+      POLICY: policy,
+      BUILDAH_ROOT: path.join(work.dir, 'buildah'),
+      BUILDAH_RUN: path.join(work.dir, 'buildah-run'),
+      PODMAN_ROOT: path.join(work.dir, 'podman-ci'),
+      PODMAN_RUN: path.join(work.dir, 'podman-ci-run'),
+    };
+    await writeFile(env.REGISTRY_AUTH_FILE, '{"auths":{}}');
+    const indexSha = (await run('bash', [script], env)).trim();
+    expect(`sha256:${indexSha}`).toBe(fixture.indexDigest);
+
+    const inspect = (image: string, creds: string[]) =>
+      run(
+        'skopeo',
+        ['inspect', '--raw', '--tls-verify=false', ...creds, `docker://${host}/${image}`],
+        env,
+      ).then(
+        () => 'ok',
+        (error: Error) => error.message,
+      );
+    const robotCreds = ['--creds', `${robot.name}:${robot.secret}`];
+    // Pushing where the robot has no permission is denied; anonymous callers cannot read the private project.
+    const denied = await run(
+      'skopeo',
+      [
+        '--insecure-policy',
+        'copy',
+        '--all',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `${robot.name}:${robot.secret}`,
+        `oci:${env.FIXTURE}:multi`,
+        `docker://${host}/shared/app:1`,
+      ],
+      env,
+    ).catch((error: Error) => error.message);
+    expect(denied).toMatch(/denied|unauthorized|authentication required/i);
+    expect(await inspect('ci/app:42', ['--no-creds'])).toMatch(
+      /unauthorized|authentication required|denied/i,
+    );
+    // The public project is readable by anyone once something is in it.
+    await run(
+      'skopeo',
+      [
+        '--insecure-policy',
+        'copy',
+        '--all',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        ...['--src-creds', `${robot.name}:${robot.secret}`, '--dest-creds', `admin:${testAdminPassword}`],
+        `docker://${host}/ci/app:42`,
+        `docker://${host}/shared/app:1`,
+      ],
+      env,
+    );
+    expect(await inspect('shared/app:1', ['--no-creds'])).toBe('ok');
+
+    // Disabling the robot ends its access at once (the credential cache is dropped on changes).
+    expect((await api('PUT', `/robots/${robot.id}`, { disable: true })).status).toBe(200);
+    expect(await inspect('ci/app:42', robotCreds)).toMatch(/unauthorized|authentication required|invalid/i);
+  }, 300_000);
 });
