@@ -10,7 +10,7 @@ import {
   validateMetadata,
 } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
-import { empty, iso, noContent, report, requireUser } from './context.js';
+import { empty, iso, noContent, report, requireAuthenticated, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject, IsResourceName, NameOrId, visibleProject } from './project-access.js';
 import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
@@ -89,10 +89,16 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         tags: ['project'],
         summary: 'Check whether a project name is taken',
         querystring: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
-        response: { 200: noContent('The project exists'), 404: noContent('No such project') },
+        response: {
+          200: noContent('The project exists'),
+          401: errorResponses[401],
+          404: noContent('No such project'),
+        },
       },
     },
     async (request, reply) => {
+      // Whether a name is taken is for people about to create a project: signed-in users only.
+      requireAuthenticated(request);
       const exists = await projects.find(request.query.project_name);
       return empty(reply, exists ? 200 : 404);
     },

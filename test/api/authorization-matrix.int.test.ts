@@ -127,7 +127,7 @@ type Need = 'anyone' | 'authenticated' | 'user' | 'sysadmin' | 'see' | Permissio
 
 interface Route {
   readonly need: Need;
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: (project: string, id: string) => string;
   readonly body?: (project: string, id: string) => unknown;
   /** Prepares what the request acts on, as the administrator. */
@@ -356,6 +356,7 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     { need: 'anyone', method: 'GET', path: () => '/projects', ok: 200 },
     { need: 'anyone', method: 'GET', path: () => '/search?q=app', ok: 200 },
     { need: 'authenticated', method: 'GET', path: () => '/statistics', ok: 200 },
+    { need: 'authenticated', method: 'HEAD', path: () => '/projects?project_name=closed', ok: 200 },
     { need: 'user', method: 'GET', path: () => '/users/current', ok: 200 },
     {
       need: 'user',
@@ -365,32 +366,32 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       ok: 201,
     },
     { need: 'sysadmin', method: 'GET', path: () => '/users', ok: 200 },
-    { need: 'sysadmin', method: 'GET', path: () => `/users/${targetId}`, ok: 200 },
+    { need: 'sysadmin', method: 'GET', path: () => `/users/${targetId || '{user_id}'}`, ok: 200 },
     {
       need: 'sysadmin',
       method: 'PUT',
-      path: () => `/users/${targetId}`,
+      path: () => `/users/${targetId || '{user_id}'}`,
       body: (_p, id) => ({ realname: `named by ${id}` }),
       ok: 200,
     },
     {
       need: 'sysadmin',
       method: 'PUT',
-      path: () => `/users/${targetId}/password`,
+      path: () => `/users/${targetId || '{user_id}'}/password`,
       body: () => ({ new_password: 'An0therPassw0rd!' }),
       ok: 200,
     },
     {
       need: 'sysadmin',
       method: 'PUT',
-      path: () => `/users/${targetId}/sysadmin`,
+      path: () => `/users/${targetId || '{user_id}'}/sysadmin`,
       body: () => ({ sysadmin_flag: false }),
       ok: 200,
     },
     {
       need: 'sysadmin',
       method: 'DELETE',
-      path: (_p, id) => `/users/${made.get(`user ${id}`)}`,
+      path: (_p, id) => `/users/${made.get(`user ${id}`) ?? '{user_id}'}`,
       setup: async (_p, id) => {
         const res = await admin.call('POST', '/users', { username: `doomed-${id}`, password });
         made.set(`user ${id}`, Number(res.headers.get('location')?.split('/').pop()));

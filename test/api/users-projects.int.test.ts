@@ -188,8 +188,9 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
       const r = await client.call('POST', '/projects', body);
       expect({ body, status: r.status, code: errorOf(r)?.code }).toEqual({ body, status, code });
     }
-    expect((await anonymous.call('HEAD', '/projects?project_name=alpha')).status).toBe(200);
-    expect((await anonymous.call('HEAD', '/projects?project_name=nope')).status).toBe(404);
+    expect((await bob.call('HEAD', '/projects?project_name=alpha')).status).toBe(200);
+    expect((await bob.call('HEAD', '/projects?project_name=nope')).status).toBe(404);
+    expect((await anonymous.call('HEAD', '/projects?project_name=alpha')).status).toBe(401);
   });
 
   it('hides private projects from those without access (404, not 403)', async () => {
