@@ -12,7 +12,19 @@ type Caller =
   | 'guest'
   | 'limitedGuest'
   | 'outsider'
-  | 'anonymous';
+  | 'anonymous'
+  | 'robotPull'
+  | 'robotPush'
+  | 'robotDelete'
+  | 'robotElsewhere';
+
+/** Robot callers: the one permission each holds, and the project it holds it in (`*`: both here). */
+const robots: Partial<Record<Caller, { resource: string; action: string; elsewhere?: boolean }>> = {
+  robotPull: { resource: 'repository', action: 'pull' },
+  robotPush: { resource: 'repository', action: 'push' },
+  robotDelete: { resource: 'artifact', action: 'delete' },
+  robotElsewhere: { resource: 'repository', action: 'pull', elsewhere: true },
+};
 
 const roles: Partial<Record<Caller, number>> = {
   projectAdmin: 1,
@@ -34,12 +46,20 @@ const privateProject: Record<Caller, Operation[]> = {
   limitedGuest: ['pull', 'tags'],
   outsider: [],
   anonymous: [],
+  robotPull: ['pull', 'tags'],
+  robotPush: ['push'],
+  robotDelete: ['deleteManifest', 'deleteBlob'],
+  robotElsewhere: [],
 };
 const publicProject: Record<Caller, Operation[]> = {
   ...privateProject,
   outsider: ['pull', 'tags'],
   anonymous: ['pull', 'tags'],
+  robotPush: ['pull', 'push', 'tags'],
+  robotDelete: ['pull', 'deleteManifest', 'deleteBlob', 'tags'],
+  robotElsewhere: ['pull', 'tags'],
 };
+const robotAuthorization: Partial<Record<Caller, string>> = {};
 const operations: Operation[] = ['pull', 'push', 'deleteManifest', 'deleteBlob', 'tags', 'catalog'];
 const scopeOf = (op: Operation, repo: string) =>
   op === 'catalog'
@@ -59,8 +79,27 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
         headers: { Authorization: adminAuthorization, 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       });
+    await createProjects(b.server.url, ['elsewhere']);
+    for (const [caller, grant] of Object.entries(robots)) {
+      if (!grant) continue;
+      const access = [{ resource: grant.resource, action: grant.action }];
+      const res = await api('/robots', {
+        name: caller.toLowerCase(),
+        duration: -1,
+        level: 'system',
+        permissions: (grant.elsewhere ? ['elsewhere'] : ['private', 'public']).map((namespace) => ({
+          kind: 'project',
+          namespace,
+          access,
+        })),
+      });
+      expect(res.status).toBe(201);
+      const robot = (await res.json()) as { name: string; secret: string };
+      robotAuthorization[caller as Caller] =
+        `Basic ${Buffer.from(`${robot.name}:${robot.secret}`).toString('base64')}`;
+    }
     for (const caller of Object.keys(privateProject) as Caller[]) {
-      if (caller === 'sysadmin' || caller === 'anonymous') continue;
+      if (caller === 'sysadmin' || caller === 'anonymous' || robots[caller]) continue;
       expect((await api('/users', { username: caller.toLowerCase(), password })).status).toBe(201);
       const role = roles[caller];
       if (role === undefined) continue;
@@ -89,7 +128,7 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
         ? undefined
         : caller === 'sysadmin'
           ? adminAuthorization
-          : basic(caller.toLowerCase());
+          : (robotAuthorization[caller] ?? basic(caller.toLowerCase()));
     if (via === 'token') {
       const res = await fetch(
         `${b.server.url}/service/token?service=berth-registry&scope=${encodeURIComponent(scopeOf(op, repo))}`,
