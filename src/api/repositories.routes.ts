@@ -3,7 +3,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Action, Resource } from '../auth/index.js';
 import type { Project } from '../db/index.js';
-import type { AccessoryView, ArtifactService, ArtifactView, TagView } from '../domain/artifact/index.js';
+import type {
+  AccessoryView,
+  ArtifactService,
+  ArtifactView,
+  RepositoryView,
+  TagView,
+} from '../domain/artifact/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
@@ -65,6 +71,17 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
 ) => {
   const authorized = (request: FastifyRequest, projectName: string, resource: Resource, action: Action) =>
     authorizedProject(projects, request, projectName, resource, action, true);
+
+  const repositoryOf = (project: Project, r: RepositoryView) => ({
+    id: r.id,
+    project_id: project.id,
+    name: r.name,
+    description: r.description,
+    artifact_count: r.artifactCount,
+    pull_count: r.pullCount,
+    creation_time: iso(r.createdAt),
+    update_time: iso(r.updatedAt),
+  });
 
   const tagOf = (tag: TagView) => ({
     repository_id: tag.repositoryId,
@@ -156,16 +173,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         } as const),
       });
       pageHeaders(request, reply, query, total);
-      return items.map((r) => ({
-        id: r.id,
-        project_id: project.id,
-        name: r.name,
-        description: r.description,
-        artifact_count: r.artifactCount,
-        pull_count: r.pullCount,
-        creation_time: iso(r.createdAt),
-        update_time: iso(r.updatedAt),
-      }));
+      return items.map((r) => repositoryOf(project, r));
     },
   );
 
@@ -181,17 +189,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
     },
     async (request) => {
       const project = await authorized(request, request.params.project_name, 'repository', 'read');
-      const r = await artifacts.getRepository(repositoryName(request.params));
-      return {
-        id: r.id,
-        project_id: project.id,
-        name: r.name,
-        description: r.description,
-        artifact_count: r.artifactCount,
-        pull_count: r.pullCount,
-        creation_time: iso(r.createdAt),
-        update_time: iso(r.updatedAt),
-      };
+      return repositoryOf(project, await artifacts.getRepository(repositoryName(request.params)));
     },
   );
 

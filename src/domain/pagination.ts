@@ -1,3 +1,4 @@
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { BerthError } from '../lib/errors.js';
 
 export interface Page<T> {
@@ -19,4 +20,22 @@ export function toPage<T>(rows: T[], limit: number, cursorOf: (item: T) => strin
   if (rows.length <= limit) return { items: rows };
   const items = rows.slice(0, limit);
   return { items, next: cursorOf(items[items.length - 1] as T) };
+}
+
+/** One page of a filtered list and how many items the whole list holds. */
+export interface Listed<T> {
+  readonly total: number;
+  readonly items: T[];
+}
+
+/**
+ * Counts what the filtered query matches, then fetches one page of it: the shape of every list in the
+ * management API. `page` gets the filtered query and adds the selection, order, limit and offset.
+ */
+export async function countAndPage<DB, TB extends keyof DB, O, T>(
+  filtered: SelectQueryBuilder<DB, TB, O>,
+  page: (query: SelectQueryBuilder<DB, TB, O>) => Promise<T[]>,
+): Promise<Listed<T>> {
+  const row = await filtered.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return { total: Number((row as { n: number | string }).n), items: await page(filtered) };
 }

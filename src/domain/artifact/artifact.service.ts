@@ -1,4 +1,4 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { isDigest, parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
@@ -7,6 +7,7 @@ import { readLimited } from '../../lib/streams.js';
 import { blobKey } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
 import { deleteManifest, parentIndexes, upsertTag } from '../manifest/manifest.repo.js';
+import { countAndPage, type Listed } from '../pagination.js';
 import { findRepositoryId } from '../repository/index.js';
 import { containsText } from '../sql.js';
 import {
@@ -54,26 +55,8 @@ export interface TagQuery extends PageRequest {
   readonly sort?: Sort<'name' | 'updated_at' | 'pull_time'> | undefined;
 }
 
-export interface Listed<T> {
-  readonly total: number;
-  readonly items: T[];
-}
-
 /** Config blobs bigger than this are not read for the API's extra attributes. */
 const configReadLimit = 1 << 20;
-
-/** One count and one page of a filtered query: the shape of every list in the management API. */
-async function countAndPage<DB, TB extends keyof DB, O, T>(
-  base: SelectQueryBuilder<DB, TB, O>,
-  countColumn: string,
-  page: (query: SelectQueryBuilder<DB, TB, O>) => Promise<T[]>,
-): Promise<Listed<T>> {
-  const row = await base
-    .clearSelect()
-    .select(sql<number>`count(${sql.ref(countColumn)})`.as('n'))
-    .executeTakeFirstOrThrow();
-  return { total: Number((row as { n: number }).n), items: await page(base) };
-}
 
 /**
  * The management API's view of the registry: repositories (description, artifact and pull counts),
@@ -95,7 +78,7 @@ export class ArtifactService {
       base = query.name.fuzzy ? base.where(containsText('r.name', full)) : base.where('r.name', '=', full);
     }
     const sort = query.sort ?? { column: 'created_at', desc: true };
-    return countAndPage(base, 'r.id', async (q) => {
+    return countAndPage(base, async (q) => {
       const column =
         sort.column === 'updated_at'
           ? sql`coalesce(r.updated_at, r.created_at)`
@@ -184,7 +167,7 @@ export class ArtifactService {
       });
     }
     const sort = query.sort ?? { column: 'created_at', desc: true };
-    return countAndPage(base, 'm.id', async (q) => {
+    return countAndPage(base, async (q) => {
       const rows = await q
         .select('m.digest')
         .orderBy(`m.${sort.column}`, sort.desc ? 'desc' : 'asc')
@@ -281,7 +264,7 @@ export class ArtifactService {
       base = fuzzy ? base.where(containsText('t.name', value)) : base.where('t.name', '=', value);
     }
     const sort = query.sort ?? { column: 'name', desc: false };
-    return countAndPage(base, 't.name', async (q) => {
+    return countAndPage(base, async (q) => {
       const rows = await q
         .select(['m.id', 't.updated_at', 't.pull_time'])
         .orderBy(`t.${sort.column}`, sort.desc ? 'desc' : 'asc')

@@ -1,7 +1,6 @@
 export {
   type ArtifactQuery,
   ArtifactService,
-  type Listed,
   type RepositoryQuery,
   type TagQuery,
 } from './artifact.service.js';

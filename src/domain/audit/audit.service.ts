@@ -2,6 +2,7 @@ import { type Insertable, type RawBuilder, sql } from 'kysely';
 import type { AuditLog, AuditLogTable, Dialect } from '../../db/index.js';
 import type { ServiceContext } from '../context.js';
 import type { DomainEvent } from '../events.js';
+import { countAndPage, type Listed } from '../pagination.js';
 import { containsText } from '../sql.js';
 
 export interface AuditQuery {
@@ -101,7 +102,7 @@ export class AuditService {
     }
   }
 
-  async list(query: AuditQuery): Promise<{ total: number; items: AuditLog[] }> {
+  async list(query: AuditQuery): Promise<Listed<AuditLog>> {
     await this.flush();
     let base = this.ctx.db.selectFrom('audit_logs');
     if (query.projectId !== undefined) base = base.where('project_id', '=', query.projectId);
@@ -114,18 +115,16 @@ export class AuditService {
     }
     if (query.from !== undefined) base = base.where('op_time', '>=', query.from);
     if (query.to !== undefined) base = base.where('op_time', '<=', query.to);
-    const total = Number(
-      (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
-    );
     const direction = query.newestFirst ? 'desc' : 'asc';
-    const items = await base
-      .selectAll()
-      .orderBy('op_time', direction)
-      .orderBy('id', direction)
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
-    return { total, items };
+    return countAndPage(base, (q) =>
+      q
+        .selectAll()
+        .orderBy('op_time', direction)
+        .orderBy('id', direction)
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
+    );
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
+import { countAndPage, type Listed } from '../pagination.js';
 import { containsText } from '../sql.js';
 import { ProjectRole } from './roles.js';
 
@@ -177,7 +178,7 @@ export class ProjectService {
     };
   }
 
-  async list(query: ProjectQuery): Promise<{ total: number; items: Project[] }> {
+  async list(query: ProjectQuery): Promise<Listed<Project>> {
     let base = this.ctx.db.selectFrom('projects');
     if (query.name !== undefined) base = base.where('name', '=', query.name);
     if (query.nameMatch) {
@@ -189,18 +190,16 @@ export class ProjectService {
       const userId = query.visibleTo.userId;
       base = base.where(visibleTo('projects', userId));
     }
-    const total = Number(
-      (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
-    );
     const sort = query.sort ?? { column: 'id', desc: false };
-    const items = await base
-      .selectAll()
-      .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
-      .orderBy('id')
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
-    return { total, items };
+    return countAndPage(base, (q) =>
+      q
+        .selectAll()
+        .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
+        .orderBy('id')
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
+    );
   }
 
   async updateMetadata(project: Project, metadata: ProjectMetadata): Promise<void> {

@@ -3,6 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Robot } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
+import { countAndPage, type Listed } from '../pagination.js';
 
 export interface RobotAccess {
   readonly resource: string;
@@ -126,20 +127,18 @@ export class RobotService {
     filter: { projectId?: number | undefined; level?: string | undefined },
     page: number,
     pageSize: number,
-  ): Promise<{ total: number; items: Robot[] }> {
+  ): Promise<Listed<Robot>> {
     let base = this.ctx.db.selectFrom('robots');
     if (filter.projectId !== undefined) base = base.where('project_id', '=', filter.projectId);
     if (filter.level !== undefined) base = base.where('level', '=', filter.level as 'system' | 'project');
-    const total = Number(
-      (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    return countAndPage(base, (q) =>
+      q
+        .selectAll()
+        .orderBy('id')
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .execute(),
     );
-    const items = await base
-      .selectAll()
-      .orderBy('id')
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute();
-    return { total, items };
   }
 
   async update(

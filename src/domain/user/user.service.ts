@@ -3,6 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { User } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
+import { countAndPage, type Listed } from '../pagination.js';
 import { containsText } from '../sql.js';
 import { countUsers, userById, userByName } from './user.repo.js';
 
@@ -114,7 +115,7 @@ export class UserService {
     username?: { value: string; fuzzy: boolean } | undefined;
     email?: { value: string; fuzzy: boolean } | undefined;
     sort?: { column: 'username' | 'created_at' | 'id'; desc: boolean } | undefined;
-  }): Promise<{ total: number; items: User[] }> {
+  }): Promise<Listed<User>> {
     let base = this.ctx.db.selectFrom('users');
     if (query.username)
       base = query.username.fuzzy
@@ -124,18 +125,16 @@ export class UserService {
       base = query.email.fuzzy
         ? base.where(containsText('email', query.email.value))
         : base.where('email', '=', query.email.value);
-    const total = Number(
-      (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
-    );
     const sort = query.sort ?? { column: 'id', desc: false };
-    const items = await base
-      .selectAll()
-      .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
-      .orderBy('id')
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .execute();
-    return { total, items };
+    return countAndPage(base, (q) =>
+      q
+        .selectAll()
+        .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
+        .orderBy('id')
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize)
+        .execute(),
+    );
   }
 
   async updateProfile(
