@@ -173,23 +173,27 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     users: services.users,
     refreshTokenDays: config.auth.refreshTokenDays,
   });
-  await app.register(cookie);
-  await app.register(sessionRoutes, { authenticator: services.authenticator, sessions: services.sessions });
-  await app.register(apiPlugin, {
-    prefix: '/api/v2.0',
-    db: deps.database.db,
-    storage: deps.storage,
-    users: services.users,
-    projects: services.projects,
-    members: services.members,
-    robots: services.robots,
-    audit: services.audit,
-    artifacts: services.artifacts,
-    sessions: services.sessions,
-    events: services.events.emit,
-    authenticator: services.authenticator,
-    version,
-    externalUrl: config.externalUrl || undefined,
+  // Cookies (portal sessions) belong to the management API and its sign-in routes only: registered in
+  // their own scope, /v2 responses pay for no cookie hook.
+  await app.register(async (api) => {
+    await api.register(cookie);
+    await api.register(sessionRoutes, { authenticator: services.authenticator, sessions: services.sessions });
+    await api.register(apiPlugin, {
+      prefix: '/api/v2.0',
+      db: deps.database.db,
+      storage: deps.storage,
+      users: services.users,
+      projects: services.projects,
+      members: services.members,
+      robots: services.robots,
+      audit: services.audit,
+      artifacts: services.artifacts,
+      sessions: services.sessions,
+      events: services.events.emit,
+      authenticator: services.authenticator,
+      version,
+      externalUrl: config.externalUrl || undefined,
+    });
   });
   return app;
 }

@@ -53,34 +53,34 @@ export class PullActivity {
   }
 
   private async write(batch: ReadonlyMap<string, RepositoryPulls>): Promise<void> {
-    if (batch.size === 0) return;
-    await this.ctx.db.transaction().execute(async (tx) => {
-      for (const [name, pulls] of batch) {
-        const repository = await tx
-          .updateTable('repositories')
-          .set((eb) => ({ pull_count: eb('pull_count', '+', pulls.count) }))
-          .where('name', '=', name)
-          .returning('id')
-          .executeTakeFirst();
-        if (!repository) continue;
-        for (const [digest, time] of pulls.digests) {
-          await tx
-            .updateTable('manifests')
-            .set({ pull_time: time })
-            .where('repository_id', '=', repository.id)
-            .where('digest', '=', digest)
-            .execute();
-        }
-        for (const [tag, time] of pulls.tags) {
-          await tx
-            .updateTable('tags')
-            .set({ pull_time: time })
-            .where('repository_id', '=', repository.id)
-            .where('name', '=', tag)
-            .execute();
-        }
+    // Statement by statement, not one transaction: on SQLite a transaction would hold the one
+    // connection while pulls queue behind it, and each update is right on its own.
+    const db = this.ctx.db;
+    for (const [name, pulls] of batch) {
+      const repository = await db
+        .updateTable('repositories')
+        .set((eb) => ({ pull_count: eb('pull_count', '+', pulls.count) }))
+        .where('name', '=', name)
+        .returning('id')
+        .executeTakeFirst();
+      if (!repository) continue;
+      for (const [digest, time] of pulls.digests) {
+        await db
+          .updateTable('manifests')
+          .set({ pull_time: time })
+          .where('repository_id', '=', repository.id)
+          .where('digest', '=', digest)
+          .execute();
       }
-    });
+      for (const [tag, time] of pulls.tags) {
+        await db
+          .updateTable('tags')
+          .set({ pull_time: time })
+          .where('repository_id', '=', repository.id)
+          .where('name', '=', tag)
+          .execute();
+      }
+    }
   }
 
   close(): Promise<void> {
