@@ -1,24 +1,10 @@
 import type { Command } from 'commander';
 import { TokenService } from '../auth/index.js';
-import { databaseUrl, loadConfig } from '../config/index.js';
-import { connectDatabase, migrateToLatest } from '../db/index.js';
+import type { connectDatabase } from '../db/index.js';
 import { ProjectService } from '../domain/project/index.js';
 import { permissionsOf, type RobotPermission, RobotService } from '../domain/robot/index.js';
 import { generatePassword, UserService } from '../domain/user/index.js';
-
-async function withDatabase<T>(
-  configFile: string | undefined,
-  work: (ctx: { db: Awaited<ReturnType<typeof connectDatabase>>['db']; now: () => number }) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig({ file: configFile, env: process.env });
-  const database = await connectDatabase(databaseUrl(config), { poolSize: 2 });
-  try {
-    await migrateToLatest(database);
-    return await work({ db: database.db, now: Date.now });
-  } finally {
-    await database.close();
-  }
-}
+import { withDatabase } from './database.js';
 
 const tokenService = (ctx: { db: Awaited<ReturnType<typeof connectDatabase>>['db']; now: () => number }) =>
   new TokenService(ctx.db, { issuer: 'berth', expirySeconds: 300, now: ctx.now });

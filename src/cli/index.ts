@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { BerthError } from '../lib/errors.js';
 import { startServer } from '../main.js';
 import { adminCommands } from './admin.js';
+import { vulndbCommands } from './vulndb.js';
 
 const program = new Command();
 program.name('berth').description('Berth, an OCI container registry').showHelpAfterError();
@@ -36,6 +37,7 @@ program
   });
 
 adminCommands(program);
+vulndbCommands(program);
 
 const config = program.command('config').description('configuration tools');
 config

@@ -154,6 +154,44 @@ export interface SessionTable {
   expires_at: number;
 }
 
+export interface VulnRecordTable {
+  /** The OSV id. */
+  id: string;
+  /** The archive's ecosystem it came from (Debian, PyPI, …). */
+  source: string;
+  /** Epoch milliseconds, from the record: a newer import replaces an older one. */
+  modified: number;
+  published: number | null;
+  summary: string;
+  /** JSON list of alias ids (CVE-…, GHSA-…). */
+  aliases: string;
+  /** Critical, High, Medium, Low, None or Unknown. */
+  severity: string;
+  /** CVSS v3 base score, when the record has a vector. */
+  score: number | null;
+  /** JSON list of reference URLs. */
+  reference_urls: string;
+}
+
+export interface VulnAffectedTable {
+  record_id: string;
+  /** As the record writes it: `Debian:12`, `Alpine:v3.19`, `npm`, … */
+  ecosystem: string;
+  /** Package name (PEP 503-normalised for PyPI). */
+  package: string;
+  /** JSON: the affected entry's ranges. */
+  ranges: string;
+  /** JSON: its explicit versions list. */
+  versions: string;
+}
+
+export interface VulndbImportTable {
+  source: string;
+  imported_at: number;
+  records: number;
+  archive: string;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -169,6 +207,9 @@ export interface Database {
   robots: RobotTable;
   audit_logs: AuditLogTable;
   sessions: SessionTable;
+  vuln_records: VulnRecordTable;
+  vuln_affected: VulnAffectedTable;
+  vulndb_imports: VulndbImportTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import yazl from 'yazl';
 import { projectRoot, spawnBerth } from '../support/process.js';
 import { tempDir } from '../support/services.js';
 
@@ -133,6 +137,47 @@ describe('berth admin', () => {
         'deleted robot$tools+ci',
       );
       expect((await berth(['admin', 'delete-robot', '999'], env)).stderr).toContain('no robot with id 999');
+    } finally {
+      await remove();
+    }
+  });
+});
+
+describe('berth vulndb', () => {
+  it('imports OSV archives offline, reports what it holds, and refuses a broken archive by name', async () => {
+    const { dir, remove } = await tempDir('berth-cli-vulndb-');
+    const env = { BERTH_DATA_DIR: dir };
+    const archive = async (folder: string, members: Record<string, string>) => {
+      await mkdir(path.join(dir, folder), { recursive: true });
+      const zip = new yazl.ZipFile();
+      for (const [name, text] of Object.entries(members)) zip.addBuffer(Buffer.from(text), name);
+      zip.end();
+      const file = path.join(dir, folder, 'all.zip');
+      await pipeline(zip.outputStream, createWriteStream(file));
+      return file;
+    };
+    const record = (id: string) =>
+      JSON.stringify({
+        id,
+        modified: '2026-01-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, versions: ['4.17.20'] }],
+      });
+    try {
+      expect((await berth(['vulndb', 'status'], env)).stdout).toContain(
+        'no vulnerability records imported yet',
+      );
+      const good = await archive('npm', { 'GHSA-1.json': record('GHSA-1'), 'GHSA-2.json': record('GHSA-2') });
+      const imported = await berth(['vulndb', 'import', good], env);
+      expect(imported).toMatchObject({ code: 0 });
+      expect(imported.stdout).toContain('npm: 2 records in all.zip (2 added, 0 updated, 0 unchanged)');
+      const bad = await archive('PyPI', { 'PYSEC-1.json': record('PYSEC-1'), 'PYSEC-2.json': '{"id":' });
+      const refused = await berth(['vulndb', 'import', bad], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('PYSEC-2.json');
+      expect(refused.stderr).toContain('nothing was imported');
+      const status = await berth(['vulndb', 'status'], env);
+      expect(status.stdout).toMatch(/^npm: 2 records, imported \d{4}-/);
+      expect(status.stdout).not.toContain('PyPI');
     } finally {
       await remove();
     }

@@ -6,6 +6,7 @@ import { robotsMigration } from './0004-robots.js';
 import { auditLogMigration } from './0005-audit-log.js';
 import { artifactActivityMigration } from './0006-artifact-activity.js';
 import { sessionsMigration } from './0007-sessions.js';
+import { vulndbMigration } from './0008-vulndb.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0005-audit-log': auditLogMigration(dialect),
         '0006-artifact-activity': artifactActivityMigration(),
         '0007-sessions': sessionsMigration(),
+        '0008-vulndb': vulndbMigration(),
       };
     },
   };
