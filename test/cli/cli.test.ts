@@ -221,6 +221,8 @@ describe('berth CLI', () => {
       ['admin'],
       ['admin', 'reset-password'],
       ['admin', 'create-robot'],
+      ['vulndb'],
+      ['vulndb', 'import'],
     ]) {
       const help = await berth([...command, '--help']);
       expect(help.code).toBe(0);
