@@ -14,6 +14,7 @@ need podman podman
 need umoci umoci
 need docker-registry docker-registry
 need containerd containerd
+need zstd zstd
 need pg_isready postgresql-client
 need psql postgresql-client
 
@@ -58,4 +59,4 @@ if ! pg_answers; then
   fi
   pg_answers || { echo "test-deps: PostgreSQL at $PG_URL does not answer" >&2; exit 1; }
 fi
-echo "test-deps: ready (PostgreSQL at ${PG_URL%%@*}@…, clients: skopeo buildah podman umoci docker-registry containerd)"
+echo "test-deps: ready (PostgreSQL at ${PG_URL%%@*}@…, clients: skopeo buildah podman umoci docker-registry containerd zstd)"

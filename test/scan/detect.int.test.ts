@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { detectPackages, scanSelector } from '../../src/scan/detect.js';
+import { parseGoBuildInfo } from '../../src/scan/detectors/go.js';
+import { type LayerRef, readImageFiles } from '../../src/scan/layers.js';
+import { sha256 } from '../support/client.js';
+
+type TarEntry = {
+  name: string;
+  content?: string;
+  type?: 'file' | 'symlink' | 'directory';
+  linkname?: string;
+  mode?: number;
+};
+
+async function tarOf(entries: TarEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) {
+    if (e.type === 'symlink') pack.entry({ name: e.name, type: 'symlink', linkname: e.linkname });
+    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory' });
+    else pack.entry({ name: e.name, mode: e.mode ?? 0o644 }, Buffer.from(e.content ?? ''));
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const dpkg = (packages: [string, string, string, string?][]) =>
+  packages
+    .map(([name, version, status, source]) =>
+      [
+        `Package: ${name}`,
+        `Status: ${status}`,
+        ...(source ? [`Source: ${source}`] : []),
+        `Version: ${version}`,
+        'Description: x',
+        ' more',
+      ].join('\n'),
+    )
+    .join('\n\n');
+
+describe('reading an image’s final filesystem and detecting its packages', () => {
+  it('applies whiteouts and opaque directories in layer order, over gzip, zstd and plain tar layers', async () => {
+    const lower = gzipSync(
+      await tarOf([
+        { name: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' },
+        {
+          name: 'usr/lib/os-release',
+          content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
+        },
+        {
+          name: 'var/lib/dpkg/status',
+          content: dpkg([
+            ['libssl3', '3.0.11-1~deb12u1', 'install ok installed', 'openssl (3.0.11-1~deb12u1)'],
+            ['removed', '1.0', 'deinstall ok config-files'],
+          ]),
+        },
+        {
+          name: 'usr/lib/python3/dist-packages/requests-2.19.0.dist-info/METADATA',
+          content: 'Metadata-Version: 2.1\nName: requests\nVersion: 2.19.0\n\nbody',
+        },
+        { name: 'app/node_modules/lodash/package.json', content: '{"name":"lodash","version":"4.17.20"}' },
+        {
+          name: 'opt/old/node_modules/minimist/package.json',
+          content: '{"name":"minimist","version":"0.0.8"}',
+        },
+        { name: 'usr/bin/tool', content: 'not elf at all'.repeat(200), mode: 0o755 },
+      ]),
+    );
+    const middle = execFileSync('zstd', ['-q', '-c'], {
+      input: await tarOf([
+        { name: 'opt/old/.wh.node_modules' },
+        { name: 'usr/lib/python3/dist-packages/.wh..wh..opq' },
+        {
+          name: 'usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA',
+          content: 'Name: six\nVersion: 1.16.0\n',
+        },
+      ]),
+    });
+    const upper = await tarOf([
+      {
+        name: './var/lib/dpkg/status',
+        content: dpkg([['libssl3', '3.0.11-1~deb12u2', 'install ok installed', 'openssl']]),
+      },
+    ]);
+    const blobs = new Map([lower, middle, upper].map((b) => [sha256(b), b]));
+    const layers: LayerRef[] = [...blobs.keys()].map((digest) => ({
+      digest,
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    }));
+    const files = await readImageFiles(
+      layers,
+      async (digest) => Readable.from([blobs.get(digest) as Buffer]),
+      scanSelector,
+    );
+    const { os, packages } = detectPackages(files);
+    expect(os).toMatchObject({ id: 'debian', versionId: '12', ecosystem: 'Debian:12' });
+    expect(packages.map((p) => [p.type, p.ecosystem, p.name, p.version, p.source, p.layer])).toEqual([
+      ['npm', 'npm', 'lodash', '4.17.20', undefined, layers[0]?.digest],
+      ['pypi', 'PyPI', 'six', '1.16.0', undefined, layers[1]?.digest],
+      ['os', 'Debian:12', 'libssl3', '3.0.11-1~deb12u2', 'openssl', layers[2]?.digest],
+    ]);
+  });
+
+  it('reads Go build information written inline (Go 1.18 and later)', () => {
+    const varstr = (s: string) => Buffer.concat([Buffer.from([s.length]), Buffer.from(s)]);
+    const sentinel = Buffer.alloc(16, 0x30);
+    const modinfo =
+      'path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgolang.org/x/net\tv0.7.0\th1:x\ndep\tgithub.com/a/b\tv1.0.0\n=>\tgithub.com/c/b\tv1.2.0\th1:y\n';
+    const header = Buffer.concat([
+      Buffer.from('\xff Go buildinf:', 'latin1'),
+      Buffer.from([8, 2]),
+      Buffer.alloc(16),
+    ]);
+    const info = Buffer.concat([header, varstr('go1.21.3'), varstr(`${sentinel}${modinfo}${sentinel}`)]);
+    expect(parseGoBuildInfo(info)).toEqual({
+      goVersion: 'go1.21.3',
+      modules: [
+        { path: 'golang.org/x/net', version: 'v0.7.0' },
+        { path: 'github.com/c/b', version: 'v1.2.0' },
+      ],
+    });
+    expect(
+      parseGoBuildInfo(Buffer.concat([header.subarray(0, 15), Buffer.from([0]), Buffer.alloc(40)])),
+    ).toBeUndefined();
+  });
+});
+
+const images = path.resolve(__dirname, '../../../shared/images');
+const haveImages = existsSync(path.join(images, 'expected-findings.json'));
+
+describe.skipIf(!haveImages)('detecting the packages of ../shared’s real images', () => {
+  const expected = haveImages
+    ? (JSON.parse(readFileSync(path.join(images, 'expected-findings.json'), 'utf8')) as {
+        images: Record<
+          string,
+          {
+            layout: string;
+            ref: string;
+            os_release: { ID: string; VERSION_ID: string } | null;
+            osv_ecosystem: string | null;
+            packages: {
+              ecosystem: string;
+              name: string;
+              version: string;
+              source?: string;
+              status?: string;
+            }[];
+          }
+        >;
+      })
+    : { images: {} };
+
+  it.each(Object.entries(expected.images))('%s', async (_name, spec) => {
+    const layout = path.join(images, '..', spec.layout);
+    const blob = (digest: string) => path.join(layout, 'blobs', 'sha256', digest.slice(7));
+    const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+      manifests: { digest: string; annotations?: Record<string, string> }[];
+    };
+    const entry = index.manifests.find(
+      (m) => m.annotations?.['org.opencontainers.image.ref.name'] === spec.ref,
+    );
+    const manifest = JSON.parse(readFileSync(blob(entry?.digest as string), 'utf8')) as {
+      layers: LayerRef[];
+    };
+    const files = await readImageFiles(
+      manifest.layers,
+      async (digest) => createReadStream(blob(digest)),
+      scanSelector,
+    );
+    const { os, packages } = detectPackages(files);
+    expect(os?.ecosystem).toBe(spec.osv_ecosystem ?? undefined);
+    if (spec.os_release)
+      expect(os).toMatchObject({ id: spec.os_release.ID, versionId: spec.os_release.VERSION_ID });
+    const key = (p: { ecosystem: string; name: string; version: string }) =>
+      `${p.ecosystem} ${p.name} ${p.version}`;
+    const wanted = spec.packages.filter((p) => p.status === undefined || p.status === 'install ok installed');
+    expect(packages.map(key).sort()).toEqual(wanted.map(key).sort());
+    for (const p of wanted.filter((w) => w.source)) {
+      expect(packages.find((d) => key(d) === key(p))?.source).toBe(p.source);
+    }
+    expect(packages.every((p) => manifest.layers.some((l) => l.digest === p.layer))).toBe(true);
+  });
+});
