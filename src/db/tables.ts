@@ -192,6 +192,44 @@ export interface VulndbImportTable {
   archive: string;
 }
 
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  /** At most one queued or running job per key (a scan of one digest, say). */
+  dedupe_key: string | null;
+  status: JobStatus;
+  attempts: Generated<number>;
+  max_attempts: number;
+  /** Epoch ms: not before. */
+  run_after: number;
+  /** Epoch ms: a running job whose lease ends is taken again (its worker died). */
+  lease_until: number | null;
+  lease_owner: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ScanReportTable {
+  digest: string;
+  scanner: string;
+  report_id: string;
+  /** Pending, Running, Success or Error (Harbor's scan_status). */
+  status: string;
+  severity: Generated<string>;
+  /** JSON: {total, fixable, summary: {Critical: n, …}}. */
+  summary: Generated<string>;
+  /** JSON: the findings and packages. */
+  report: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -210,6 +248,8 @@ export interface Database {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vulndb_imports: VulndbImportTable;
+  jobs: JobTable;
+  scan_reports: ScanReportTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

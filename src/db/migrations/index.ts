@@ -7,6 +7,7 @@ import { auditLogMigration } from './0005-audit-log.js';
 import { artifactActivityMigration } from './0006-artifact-activity.js';
 import { sessionsMigration } from './0007-sessions.js';
 import { vulndbMigration } from './0008-vulndb.js';
+import { jobsScansMigration } from './0009-jobs-scans.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0006-artifact-activity': artifactActivityMigration(),
         '0007-sessions': sessionsMigration(),
         '0008-vulndb': vulndbMigration(),
+        '0009-jobs-scans': jobsScansMigration(dialect),
       };
     },
   };

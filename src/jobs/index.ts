@@ -1,0 +1,2 @@
+export { type EnqueueOptions, type Job, JobQueue, type QueueOptions } from './queue.js';
+export { type JobHandler, JobRunner, type RunnerOptions } from './runner.js';
