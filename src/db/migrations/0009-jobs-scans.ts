@@ -8,7 +8,9 @@ export function jobsScansMigration(dialect: Dialect): Migration {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('jobs')
-        .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', pg ? 'bigserial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
         .addColumn('dedupe_key', 'text')
