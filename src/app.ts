@@ -19,7 +19,9 @@ import { SessionService } from './domain/session/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
+import { JobQueue, JobRunner } from './jobs/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
+import { ScanScheduler, ScanService, scanJob, VulnDbService } from './scan/index.js';
 import type { StorageDriver } from './storage/index.js';
 
 export interface AppDeps {
@@ -42,6 +44,10 @@ export interface Services {
   readonly artifacts: ArtifactService;
   readonly pulls: PullActivity;
   readonly sessions: SessionService;
+  readonly jobs: JobRunner;
+  readonly vulndb: VulnDbService;
+  readonly scans: ScanService;
+  readonly scanScheduler: ScanScheduler;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -67,7 +73,25 @@ export function createServices(deps: AppDeps, config: Config): Services {
   events.subscribe(audit.record);
   const pulls = new PullActivity(ctx, config.registry.pullStatsFlushMs);
   events.subscribe(pulls.record);
+  const queue = new JobQueue(deps.database.db, {
+    dialect: deps.database.dialect,
+    now: ctx.now,
+    leaseMs: config.jobs.leaseSeconds * 1000,
+  });
+  const jobs = new JobRunner(queue, deps.logger, {
+    concurrency: config.jobs.concurrency,
+    pollMs: config.jobs.pollMs,
+  });
+  const vulndb = new VulnDbService(ctx);
+  const scans = new ScanService(ctx, vulndb);
+  const scanScheduler = new ScanScheduler(queue, scans, projects, deps.logger, () => jobs.wake());
+  jobs.handle(scanJob, scanScheduler.handler);
+  events.subscribe(scanScheduler.onEvent);
   return {
+    jobs,
+    vulndb,
+    scans,
+    scanScheduler,
     users,
     projects,
     members: new MemberService(ctx),
@@ -189,6 +213,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       audit: services.audit,
       artifacts: services.artifacts,
       sessions: services.sessions,
+      scans: services.scans,
+      scanScheduler: services.scanScheduler,
       events: services.events.emit,
       authenticator: services.authenticator,
       version,

@@ -43,6 +43,7 @@ export async function startServer(config: Config, logger = createLogger(config))
     );
 
   const url = await app.listen({ host: config.host, port: config.port });
+  services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 
   let closing: Promise<void> | undefined;
@@ -55,6 +56,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       timeout.unref();
       try {
         await app.close();
+        await services.jobs.stop();
       } finally {
         clearTimeout(timeout);
         await services.audit.close();

@@ -10,6 +10,7 @@ import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { UserService } from '../domain/user/index.js';
+import type { ScanScheduler, ScanService } from '../scan/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   readonly audit: AuditService;
   readonly artifacts: ArtifactService;
   readonly sessions: SessionService;
+  readonly scans: ScanService;
+  readonly scanScheduler: ScanScheduler;
   readonly events: EventSink;
   readonly authenticator: Authenticator;
   readonly version: string;

@@ -13,16 +13,32 @@ import type {
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
+import { builtInScanner, type ScanReport, type ScanScheduler, type ScanService } from '../scan/index.js';
 import { empty, iso, noContent, report } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject } from './project-access.js';
-import { Accessory, Artifact, errorResponses, NewTag, Repository, RepositoryUpdate, Tag } from './schemas.js';
+import {
+  Accessory,
+  Artifact,
+  errorResponses,
+  HarborVulnerabilityReport,
+  NewTag,
+  Repository,
+  RepositoryUpdate,
+  Tag,
+} from './schemas.js';
 
 export interface RepositoryRoutesDeps {
   readonly projects: ProjectService;
   readonly artifacts: ArtifactService;
+  readonly scans: ScanService;
+  readonly scanScheduler: ScanScheduler;
   readonly events: EventSink;
+  readonly version: string;
 }
+
+/** Harbor's media type of vulnerability reports, the key of scan overviews and of the addition. */
+export const vulnerabilityReportType = 'application/vnd.security.vulnerability.report; version=1.1';
 
 const RepositoryParams = Type.Object({
   project_name: Type.String({ minLength: 1, maxLength: 255 }),
@@ -41,7 +57,7 @@ const ArtifactOptions = {
   with_tag: flag('include the tags', true),
   with_accessory: flag('include the accessories (signatures, SBOMs)', false),
   with_label: flag('accepted for compatibility; Berth has no labels', false),
-  with_scan_overview: flag('accepted for compatibility until scanning lands', false),
+  with_scan_overview: flag('include the vulnerability scan overview', false),
   with_immutable_status: flag('accepted for compatibility; no tag is immutable yet', false),
 };
 
@@ -67,8 +83,26 @@ const encodedRepository = (name: string) =>
 
 export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> = async (
   app,
-  { projects, artifacts, events },
+  { projects, artifacts, scans, scanScheduler, events, version },
 ) => {
+  const scanner = { name: builtInScanner, vendor: 'Berth', version };
+
+  const overviewOf = (report: ScanReport) => ({
+    report_id: report.reportId,
+    scan_status: report.status,
+    severity: report.severity,
+    duration: report.finishedAt === undefined ? 0 : Math.round((report.finishedAt - report.startedAt) / 1000),
+    summary: {
+      total: report.summary.total ?? 0,
+      fixable: report.summary.fixable ?? 0,
+      summary: report.summary.summary ?? {},
+    },
+    start_time: iso(report.startedAt),
+    ...(report.finishedAt === undefined ? {} : { end_time: iso(report.finishedAt) }),
+    complete_percent: report.status === 'Success' || report.status === 'Error' ? 100 : 0,
+    scanner,
+  });
+
   const authorized = (request: FastifyRequest, projectName: string, resource: Resource, action: Action) =>
     authorizedProject(projects, request, projectName, resource, action, true);
 
@@ -108,7 +142,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
   async function artifactOf(
     project: Project,
     view: ArtifactView,
-    options: { with_tag: boolean; with_accessory: boolean },
+    options: { with_tag: boolean; with_accessory: boolean; with_scan_overview: boolean },
   ) {
     const base = `/api/v2.0/projects/${project.name}/repositories/${encodedRepository(view.repositoryName)}/artifacts/${view.digest}`;
     const extra = view.type === 'IMAGE' ? await artifacts.extraAttrs(view) : undefined;
@@ -143,7 +177,13 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
             accessories: (await artifacts.accessories(view)).map(accessoryOf),
           }
         : {}),
+      ...(options.with_scan_overview ? await scanOverview(view.digest) : {}),
     };
+  }
+
+  async function scanOverview(digest: string) {
+    const report = await scans.report(digest);
+    return report ? { scan_overview: { [vulnerabilityReportType]: overviewOf(report) } } : {};
   }
 
   app.get(
@@ -404,6 +444,68 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         projectName: project.name,
       });
       return empty(reply, 200);
+    },
+  );
+
+  app.post(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/scan',
+    {
+      schema: {
+        tags: ['scan'],
+        summary: 'Scan an artifact for vulnerabilities (queued; the scan overview shows its progress)',
+        params: ArtifactParams,
+        response: { 202: noContent('Queued'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await authorized(request, request.params.project_name, 'scan', 'create');
+      const name = repositoryName(request.params);
+      const view = await artifacts.getArtifact(name, request.params.reference);
+      await scanScheduler.request(name, view.digest);
+      return empty(reply, 202);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/vulnerabilities',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'The vulnerability report of an artifact (an index: the union of its children’s)',
+        params: ArtifactParams,
+        response: { 200: Type.Record(Type.String(), Type.Ref(HarborVulnerabilityReport)), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await authorized(request, request.params.project_name, 'scan', 'read');
+      const name = repositoryName(request.params);
+      const view = await artifacts.getArtifact(name, request.params.reference);
+      const [report, details] = await Promise.all([
+        scans.report(view.digest),
+        scans.storedDetails(view.digest),
+      ]);
+      if (!report || !details) return {} as Record<string, never>;
+      return {
+        [vulnerabilityReportType]: {
+          report_id: report.reportId,
+          generated_at: iso(report.finishedAt ?? report.startedAt),
+          artifact: { repository: name, digest: view.digest, mime_type: view.manifestMediaType },
+          scanner,
+          severity: report.severity,
+          vulnerabilities: details.findings.map((f) => ({
+            id: f.id,
+            package: f.package,
+            version: f.version,
+            fix_version: f.fixVersion ?? '',
+            severity: f.severity,
+            description: f.description,
+            links: f.links,
+            ...(f.layer ? { layer: { digest: f.layer } } : {}),
+            ...(f.score === undefined ? {} : { preferred_cvss: { score_v3: f.score } }),
+            vendor_attributes: { osv_ids: f.osvIds },
+          })),
+        },
+      };
     },
   );
 

@@ -345,6 +345,58 @@ export const AdditionLink = Type.Object(
   { $id: 'AdditionLink' },
 );
 
+export const ScannerInfo = Type.Object(
+  { name: Type.String(), vendor: Type.String(), version: Type.String() },
+  { $id: 'Scanner' },
+);
+
+export const NativeReportSummary = Type.Object(
+  {
+    report_id: Type.String(),
+    scan_status: Type.String({ description: 'Pending, Running, Success or Error' }),
+    severity: Type.String(),
+    duration: Type.Integer(),
+    summary: Type.Object({
+      total: Type.Integer(),
+      fixable: Type.Integer(),
+      summary: Type.Record(Type.String(), Type.Integer()),
+    }),
+    start_time: time,
+    end_time: Type.Optional(time),
+    complete_percent: Type.Integer(),
+    scanner: Type.Ref(ScannerInfo),
+  },
+  { $id: 'NativeReportSummary' },
+);
+
+export const VulnerabilityItem = Type.Object(
+  {
+    id: Type.String(),
+    package: Type.String(),
+    version: Type.String(),
+    fix_version: Type.String(),
+    severity: Type.String(),
+    description: Type.String(),
+    links: Type.Array(Type.String()),
+    layer: Type.Optional(Type.Object({ digest: Type.String() })),
+    preferred_cvss: Type.Optional(Type.Object({ score_v3: Type.Optional(Type.Number()) })),
+    vendor_attributes: Type.Object({ osv_ids: Type.Array(Type.String()) }, { additionalProperties: true }),
+  },
+  { $id: 'VulnerabilityItem' },
+);
+
+export const HarborVulnerabilityReport = Type.Object(
+  {
+    report_id: Type.String(),
+    generated_at: time,
+    artifact: Type.Object({ repository: Type.String(), digest: Type.String(), mime_type: Type.String() }),
+    scanner: Type.Ref(ScannerInfo),
+    severity: Type.String(),
+    vulnerabilities: Type.Array(Type.Ref(VulnerabilityItem)),
+  },
+  { $id: 'HarborVulnerabilityReport' },
+);
+
 export const Artifact = Type.Object(
   {
     id: Type.Integer(),
@@ -366,6 +418,7 @@ export const Artifact = Type.Object(
     tags: Type.Optional(Type.Array(Type.Ref(Tag))),
     addition_links: Type.Record(Type.String(), Type.Ref(AdditionLink)),
     accessories: Type.Optional(Type.Array(Type.Ref(Accessory))),
+    scan_overview: Type.Optional(Type.Record(Type.String(), Type.Ref(NativeReportSummary))),
   },
   { $id: 'Artifact' },
 );
@@ -401,6 +454,10 @@ export const Statistic = Type.Object(
 );
 
 export const sharedSchemas = [
+  ScannerInfo,
+  NativeReportSummary,
+  VulnerabilityItem,
+  HarborVulnerabilityReport,
   Repository,
   RepositoryUpdate,
   Tag,

@@ -9,6 +9,7 @@ export type Resource =
   | 'repository'
   | 'artifact'
   | 'tag'
+  | 'scan'
   | 'robot';
 
 export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'pull' | 'push';
@@ -27,6 +28,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     repository: all,
     artifact: all,
     tag: all,
+    scan: ['read', 'create'],
     robot: all,
   },
   [ProjectRole.maintainer]: {
@@ -37,6 +39,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     repository: all,
     artifact: all,
     tag: all,
+    scan: ['read', 'create'],
     robot: ['read', 'list'],
   },
   [ProjectRole.developer]: {
@@ -47,6 +50,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     repository: ['read', 'list', 'pull', 'push', 'update'],
     artifact: ['read', 'list', 'create'],
     tag: ['list', 'create'],
+    scan: ['read', 'create'],
     robot: ['read', 'list'],
   },
   [ProjectRole.guest]: {
@@ -57,6 +61,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     repository: ['read', 'list', 'pull'],
     artifact: ['read', 'list'],
     tag: ['list'],
+    scan: ['read'],
     robot: ['read', 'list'],
   },
   [ProjectRole.limitedGuest]: {
@@ -65,6 +70,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     repository: ['read', 'list', 'pull'],
     artifact: ['read', 'list'],
     tag: ['list'],
+    scan: ['read'],
   },
 };
 
@@ -75,6 +81,7 @@ export const publicPolicy: Policy = {
   repository: ['read', 'list', 'pull'],
   artifact: ['read', 'list'],
   tag: ['list'],
+  scan: ['read'],
 };
 
 export function allows(policy: Policy | undefined, resource: Resource, action: Action): boolean {

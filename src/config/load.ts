@@ -40,6 +40,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_SESSION_IDLE_MINUTES: ['auth.sessionIdleMinutes', 'number'],
   BERTH_SESSION_MAX_HOURS: ['auth.sessionMaxHours', 'number'],
   BERTH_AUDIT_RETENTION_DAYS: ['audit.retentionDays', 'number'],
+  BERTH_JOBS_CONCURRENCY: ['jobs.concurrency', 'integer'],
   BERTH_LOG_LEVEL: ['log.level', 'string'],
   BERTH_LOG_REQUESTS: ['log.requests', 'boolean'],
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: ['shutdownTimeoutSeconds', 'number'],

@@ -149,6 +149,26 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    jobs: Type.Object(
+      {
+        concurrency: Type.Integer({
+          minimum: 1,
+          default: 2,
+          description: 'background jobs (scans) run at once by each process',
+        }),
+        pollMs: Type.Integer({
+          minimum: 10,
+          default: 1000,
+          description: 'how often an idle process looks for jobs',
+        }),
+        leaseSeconds: Type.Integer({
+          minimum: 5,
+          default: 600,
+          description: 'a job whose process stops answering is run elsewhere after this long',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -154,7 +154,11 @@ export async function readImageFiles(
   for (const [layerIndex, layer] of layers.entries()) {
     const extract = tar.extract();
     const source = await tarStream(await open(layer.digest));
-    const piping = pipeline(source, extract);
+    // The pipeline's failure (a corrupt layer) is collected here, never left unhandled.
+    const piping = pipeline(source, extract).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     for await (const entry of extract) {
       const header = entry.header;
       const path = normalize(header.name);
@@ -194,7 +198,8 @@ export async function readImageFiles(
         entry.resume();
       }
     }
-    await piping;
+    const failed = await piping;
+    if (failed) throw failed;
   }
 
   const resolved = new Map([...files].map(([path, entry]) => [path, entry.value]));

@@ -44,6 +44,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:list',
     'tag:create',
     'tag:delete',
+    'scan:read',
+    'scan:create',
     'robot:list',
     'robot:read',
     'robot:create',
@@ -65,6 +67,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:list',
     'tag:create',
     'tag:delete',
+    'scan:read',
+    'scan:create',
     'robot:list',
     'robot:read',
   ],
@@ -80,6 +84,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'artifact:read',
     'tag:list',
     'tag:create',
+    'scan:read',
+    'scan:create',
     'robot:list',
     'robot:read',
   ],
@@ -93,6 +99,7 @@ const rolePermissions: Record<Role, Permission[]> = {
     'artifact:list',
     'artifact:read',
     'tag:list',
+    'scan:read',
     'robot:list',
     'robot:read',
   ],
@@ -103,6 +110,7 @@ const rolePermissions: Record<Role, Permission[]> = {
     'artifact:list',
     'artifact:read',
     'tag:list',
+    'scan:read',
   ],
 };
 /** What anyone may do in a public project. */
@@ -113,6 +121,7 @@ const publicPermissions: Permission[] = [
   'artifact:list',
   'artifact:read',
   'tag:list',
+  'scan:read',
 ];
 
 type Caller =
@@ -296,6 +305,18 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       need: 'tag:list',
       method: 'GET',
       path: (p) => `/projects/${p}/repositories/app/artifacts/v1/tags`,
+      ok: 200,
+    },
+    {
+      need: 'scan:create',
+      method: 'POST',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/scan`,
+      ok: 202,
+    },
+    {
+      need: 'scan:read',
+      method: 'GET',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/vulnerabilities`,
       ok: 200,
     },
     {

@@ -188,3 +188,19 @@ describe.skipIf(!haveImages)('detecting the packages of ../shared’s real image
     expect(packages.every((p) => manifest.layers.some((l) => l.digest === p.layer))).toBe(true);
   });
 });
+
+describe('a layer that is not a tar', () => {
+  it('fails the read with an error, not an unhandled rejection', async () => {
+    const garbage = gzipSync(Buffer.from('this is not a tar archive'));
+    const layers: LayerRef[] = [
+      { digest: sha256(garbage), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+    ];
+    await expect(
+      readImageFiles(layers, async () => Readable.from([garbage]), scanSelector),
+    ).rejects.toThrow();
+    const truncated = gzipSync(Buffer.alloc(700, 1)).subarray(0, 20);
+    await expect(
+      readImageFiles(layers, async () => Readable.from([truncated]), scanSelector),
+    ).rejects.toThrow();
+  });
+});

@@ -29,7 +29,17 @@ export interface RobotInput {
 
 export const robotPrefix = 'robot$';
 const namePattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const resources = new Set(['repository', 'artifact', 'tag', 'project', 'metadata', 'member', 'log', 'robot']);
+const resources = new Set([
+  'repository',
+  'artifact',
+  'tag',
+  'scan',
+  'project',
+  'metadata',
+  'member',
+  'log',
+  'robot',
+]);
 const actions = new Set(['read', 'list', 'create', 'update', 'delete', 'pull', 'push']);
 
 /** A 32-character secret from [A-Za-z0-9]. */

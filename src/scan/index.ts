@@ -1,0 +1,12 @@
+export { type DetectedPackage, detectPackages, scanSelector } from './detect.js';
+export type { Finding, InstalledPackage } from './matcher.js';
+export {
+  builtInScanner,
+  type ScanDetails,
+  type ScanReport,
+  ScanService,
+  type ScanStatus,
+} from './scan.service.js';
+export { ScanScheduler, scanJob } from './scheduler.js';
+export { type Severity, severities } from './vulndb/cvss.js';
+export { type ImportResult, VulnDbService } from './vulndb/vulndb.service.js';

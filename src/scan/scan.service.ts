@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../domain/context.js';
+import { parseDigest } from '../lib/digest.js';
+import { blobKey } from '../storage/index.js';
+import { type DetectedPackage, detectPackages, scanSelector } from './detect.js';
+import type { OperatingSystem } from './detectors/os-release.js';
+import { type LayerRef, readImageFiles } from './layers.js';
+import { type Finding, findVulnerabilities } from './matcher.js';
+import { type Severity, severities } from './vulndb/cvss.js';
+import type { VulnDbService } from './vulndb/vulndb.service.js';
+
+export type ScanStatus = 'Pending' | 'Running' | 'Success' | 'Error';
+
+export interface VulnerabilitySummary {
+  readonly total: number;
+  readonly fixable: number;
+  readonly summary: Partial<Record<Severity, number>>;
+}
+
+export interface ScanReport {
+  readonly digest: string;
+  readonly reportId: string;
+  readonly scanner: string;
+  readonly status: ScanStatus;
+  /** The highest severity found; None when nothing was. */
+  readonly severity: Severity;
+  readonly summary: VulnerabilitySummary;
+  readonly startedAt: number;
+  readonly finishedAt: number | undefined;
+  readonly error: string | undefined;
+}
+
+export interface ScanDetails {
+  readonly os: OperatingSystem | undefined;
+  readonly packages: DetectedPackage[];
+  readonly findings: Finding[];
+}
+
+/** The built-in scanner's name in reports and overviews. */
+export const builtInScanner = 'Berth';
+
+const layerTypes = /(\.tar|tar\.gzip|\.tar\+gzip|\.tar\+zstd)$/;
+
+/** Media types of layers that are file system tars (OCI and Docker image layers). */
+export const isImageLayer = (mediaType: string) =>
+  layerTypes.test(mediaType) && !mediaType.includes('foreign') && !mediaType.includes('nondistributable');
+
+function summarize(findings: readonly Finding[]): { severity: Severity; summary: VulnerabilitySummary } {
+  const counts: Partial<Record<Severity, number>> = {};
+  for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+  const worst =
+    severities.find((s) => s !== 'Unknown' && counts[s] !== undefined) ??
+    (counts.Unknown ? 'Unknown' : 'None');
+  return {
+    severity: worst,
+    summary: {
+      total: findings.length,
+      fixable: findings.filter((f) => f.fixVersion).length,
+      summary: counts,
+    },
+  };
+}
+
+/**
+ * Scans artifacts with the built-in scanner: reads an image's layers from storage, detects its
+ * packages and matches them against the vulnerability database; an index's report is the union of
+ * its children's. Reports are kept per digest, so one scan serves every tag and repository that holds
+ * the same artifact.
+ */
+export class ScanService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly vulndb: VulnDbService,
+  ) {}
+
+  /** Marks the digest as waiting for a scan (the overview shows Pending until it runs). */
+  async markPending(digest: string): Promise<void> {
+    const now = this.ctx.now();
+    const values = {
+      report_id: randomUUID(),
+      status: 'Pending',
+      started_at: now,
+      finished_at: null,
+      error: null,
+    };
+    await this.ctx.db
+      .insertInto('scan_reports')
+      .values({ digest, scanner: builtInScanner, ...values })
+      .onConflict((oc) => oc.columns(['digest', 'scanner']).doUpdateSet(values))
+      .execute();
+  }
+
+  /** Scans the artifact with this digest in the repository and stores the report. */
+  async scan(repository: string, digest: string): Promise<ScanReport> {
+    const started = this.ctx.now();
+    const reportId = randomUUID();
+    await this.store(digest, {
+      report_id: reportId,
+      status: 'Running',
+      started_at: started,
+      finished_at: null,
+      error: null,
+    });
+    try {
+      const details = await this.details(repository, digest, new Set());
+      const { severity, summary } = summarize(details.findings);
+      await this.store(digest, {
+        report_id: reportId,
+        status: 'Success',
+        severity,
+        summary: JSON.stringify(summary),
+        report: JSON.stringify(details),
+        started_at: started,
+        finished_at: this.ctx.now(),
+        error: null,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.store(digest, {
+        report_id: reportId,
+        status: 'Error',
+        started_at: started,
+        finished_at: this.ctx.now(),
+        error: message.slice(0, 2000),
+      });
+      this.ctx.logger.warn({ module: 'scan', repository, digest, err: error }, 'scan failed');
+    }
+    return (await this.report(digest)) as ScanReport;
+  }
+
+  async report(digest: string): Promise<ScanReport | undefined> {
+    return (await this.reports([digest])).get(digest);
+  }
+
+  async reports(digests: readonly string[]): Promise<Map<string, ScanReport>> {
+    if (digests.length === 0) return new Map();
+    const rows = await this.ctx.db
+      .selectFrom('scan_reports')
+      .selectAll()
+      .where('scanner', '=', builtInScanner)
+      .where('digest', 'in', [...new Set(digests)])
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.digest,
+        {
+          digest: r.digest,
+          reportId: r.report_id,
+          scanner: r.scanner,
+          status: r.status as ScanStatus,
+          severity: r.severity as Severity,
+          summary: JSON.parse(r.summary) as VulnerabilitySummary,
+          startedAt: Number(r.started_at),
+          finishedAt: r.finished_at === null ? undefined : Number(r.finished_at),
+          error: r.error ?? undefined,
+        },
+      ]),
+    );
+  }
+
+  /** Scans the artifact now: its OS, packages and findings (an index: the union of its children's). */
+  private async details(repository: string, digest: string, visiting: Set<string>): Promise<ScanDetails> {
+    const manifest = await this.ctx.db
+      .selectFrom('manifests as m')
+      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+      .select(['m.content', 'm.media_type'])
+      .where('r.name', '=', repository)
+      .where('m.digest', '=', digest)
+      .executeTakeFirst();
+    if (!manifest) throw new Error(`manifest ${digest} is not in ${repository}`);
+    const json = JSON.parse(manifest.content.toString('utf8')) as {
+      manifests?: { digest: string }[];
+      layers?: LayerRef[];
+    };
+    if (Array.isArray(json.manifests)) {
+      if (visiting.has(digest)) throw new Error(`index ${digest} lists itself`);
+      visiting.add(digest);
+      const children = await Promise.all(
+        json.manifests.map((m) => this.childDetails(repository, m.digest, visiting)),
+      );
+      return union(children);
+    }
+    const layers = (json.layers ?? []).filter((l) => isImageLayer(l.mediaType));
+    if (layers.length === 0) throw new Error('the artifact has no image layers to scan');
+    const files = await readImageFiles(
+      layers,
+      (d) => this.ctx.storage.read(blobKey(parseDigest(d))),
+      scanSelector,
+    );
+    const { os, packages } = detectPackages(files);
+    const findings = await findVulnerabilities(this.vulndb, packages);
+    return { os, packages, findings };
+  }
+
+  /** A child of an index: its stored report when it has a successful one, else a scan of it now. */
+  private async childDetails(
+    repository: string,
+    digest: string,
+    visiting: Set<string>,
+  ): Promise<ScanDetails> {
+    return (await this.storedDetails(digest)) ?? this.details(repository, digest, visiting);
+  }
+
+  /** The stored findings of the digest's last successful scan. */
+  async storedDetails(digest: string): Promise<ScanDetails | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('scan_reports')
+      .select('report')
+      .where('digest', '=', digest)
+      .where('scanner', '=', builtInScanner)
+      .where('status', '=', 'Success')
+      .executeTakeFirst();
+    return row?.report ? (JSON.parse(row.report) as ScanDetails) : undefined;
+  }
+
+  private async store(
+    digest: string,
+    values: {
+      report_id: string;
+      status: ScanStatus;
+      started_at: number;
+      finished_at: number | null;
+      error: string | null;
+      severity?: string;
+      summary?: string;
+      report?: string;
+    },
+  ): Promise<void> {
+    await this.ctx.db
+      .insertInto('scan_reports')
+      .values({ digest, scanner: builtInScanner, ...values })
+      .onConflict((oc) => oc.columns(['digest', 'scanner']).doUpdateSet(values))
+      .execute();
+  }
+}
+
+/** The union of several images' scans (an index): packages and findings once each. */
+function union(parts: readonly ScanDetails[]): ScanDetails {
+  const packages = new Map<string, DetectedPackage>();
+  const findings = new Map<string, Finding>();
+  for (const part of parts) {
+    for (const p of part.packages) packages.set(`${p.ecosystem} ${p.name} ${p.version}`, p);
+    for (const f of part.findings) findings.set(`${f.id} ${f.package} ${f.version}`, f);
+  }
+  return {
+    os: parts.find((p) => p.os)?.os,
+    packages: [...packages.values()],
+    findings: [...findings.values()],
+  };
+}

@@ -1,0 +1,230 @@
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
+import pino from 'pino';
+import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
+import { VulnDbService } from '../../src/scan/index.js';
+import { type ApiClient, adminApiClient } from '../support/api-client.js';
+import { type Descriptor, ociIndex, sha256 } from '../support/client.js';
+import { useBackend } from '../support/matrix.js';
+import { tempDir } from '../support/services.js';
+
+const reportType = 'application/vnd.security.vulnerability.report; version=1.1';
+
+interface Overview {
+  scan_status: string;
+  severity: string;
+  summary: { total: number; fixable: number; summary: Record<string, number> };
+}
+
+async function layerOf(files: Record<string, string>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, content] of Object.entries(files)) pack.entry({ name }, Buffer.from(content));
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+const debian = (packages: string) => ({
+  'etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
+  'var/lib/dpkg/status': packages,
+});
+const dpkgEntry = (name: string, source: string, version: string) =>
+  `Package: ${name}\nStatus: install ok installed\nSource: ${source}\nVersion: ${version}\n\n`;
+
+describe.each([
+  ['sqlite', 'filesystem'],
+  ['postgres', 's3'],
+] as const)('vulnerability scanning through the API (%s, %s)', (databaseKind, storageKind) => {
+  const b = useBackend(databaseKind, storageKind, { 'jobs.pollMs': 20 }, ['auto', 'manual']);
+  let admin: ApiClient;
+  let work: { dir: string; remove: () => Promise<void> };
+
+  beforeAll(async () => {
+    admin = await adminApiClient(b.server.url);
+    work = await tempDir('berth-scan-api-');
+    expect((await admin.call('PUT', '/projects/auto', { metadata: { auto_scan: 'true' } })).status).toBe(200);
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(
+      Buffer.from(
+        JSON.stringify({
+          id: 'DEBIAN-CVE-2023-0001',
+          modified: '2026-01-01T00:00:00Z',
+          aliases: ['CVE-2023-0001'],
+          summary: 'openssl: a bad bug',
+          severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+          affected: [
+            {
+              package: { ecosystem: 'Debian:12', name: 'openssl' },
+              ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.11-1~deb12u2' }] }],
+            },
+          ],
+        }),
+      ),
+      'DEBIAN-CVE-2023-0001.json',
+    );
+    zip.addBuffer(
+      Buffer.from(
+        JSON.stringify({
+          id: 'DEBIAN-CVE-2024-0002',
+          modified: '2026-01-01T00:00:00Z',
+          database_specific: { severity: 'low' },
+          affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, versions: ['1:1.2.13.dfsg-1'] }],
+        }),
+      ),
+      'DEBIAN-CVE-2024-0002.json',
+    );
+    zip.end();
+    const file = path.join(work.dir, 'all.zip');
+    await pipeline(zip.outputStream, createWriteStream(file));
+    const handle = await b.database.open();
+    try {
+      await new VulnDbService({
+        db: handle.db,
+        now: Date.now,
+        logger: pino({ level: 'silent' }),
+      }).importArchive(file, 'Debian');
+    } finally {
+      await handle.close();
+    }
+  });
+  afterAll(async () => {
+    await work?.remove();
+  });
+
+  async function pushImage(repo: string, tag: string, packages: string, arch = 'amd64'): Promise<Descriptor> {
+    const layer = await b.client.pushBlob(
+      repo,
+      await layerOf(debian(packages)),
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+    );
+    const config = await b.client.pushBlob(
+      repo,
+      JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config,
+      layers: [layer],
+    };
+    const res = await b.client.pushManifest(repo, tag, manifest);
+    expect(res.status).toBe(201);
+    const body = JSON.stringify(manifest);
+    return {
+      mediaType: manifest.mediaType,
+      digest: sha256(body),
+      size: Buffer.byteLength(body),
+      layer: layer.digest,
+    };
+  }
+
+  async function overview(
+    project: string,
+    repo: string,
+    reference: string,
+    until = 'Success',
+  ): Promise<Overview | undefined> {
+    for (let i = 0; i < 300; i++) {
+      const res = await admin.call<{ scan_overview?: Record<string, Overview> }>(
+        'GET',
+        `/projects/${project}/repositories/${repo}/artifacts/${reference}?with_scan_overview=true`,
+      );
+      const current = res.body.scan_overview?.[reportType];
+      if (current?.scan_status === until || current?.scan_status === 'Error') return current;
+      await sleep(20);
+    }
+    return undefined;
+  }
+
+  it('scans on push in a project with auto_scan, and reports what it found', async () => {
+    const image = await pushImage(
+      'auto/app',
+      'v1',
+      dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u1') + dpkgEntry('zlib1g', 'zlib', '1:1.2.13.dfsg-1'),
+    );
+    const result = await overview('auto', 'app', 'v1');
+    expect(result).toMatchObject({
+      scan_status: 'Success',
+      severity: 'Critical',
+      summary: { total: 2, fixable: 1, summary: { Critical: 1, Low: 1 } },
+    });
+    const report = await admin.call<
+      Record<string, { severity: string; vulnerabilities: Record<string, unknown>[] }>
+    >('GET', '/projects/auto/repositories/app/artifacts/v1/additions/vulnerabilities');
+    expect(report.status).toBe(200);
+    const vulnerabilities = report.body[reportType]?.vulnerabilities ?? [];
+    expect(vulnerabilities).toEqual([
+      expect.objectContaining({
+        id: 'CVE-2023-0001',
+        package: 'libssl3',
+        version: '3.0.11-1~deb12u1',
+        fix_version: '3.0.11-1~deb12u2',
+        severity: 'Critical',
+        layer: { digest: image.layer },
+        preferred_cvss: { score_v3: 9.8 },
+        vendor_attributes: { osv_ids: ['DEBIAN-CVE-2023-0001'] },
+      }),
+      expect.objectContaining({
+        id: 'DEBIAN-CVE-2024-0002',
+        package: 'zlib1g',
+        fix_version: '',
+        severity: 'Low',
+      }),
+    ]);
+  });
+
+  it('scans on request elsewhere; an index’s report is the union of its children’s', async () => {
+    const clean = await pushImage('manual/app', 'clean', dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u2'));
+    const none = await admin.call<{ scan_overview?: unknown }>(
+      'GET',
+      '/projects/manual/repositories/app/artifacts/clean?with_scan_overview=true',
+    );
+    expect(none.body.scan_overview).toBeUndefined();
+    expect(
+      (await admin.call('GET', '/projects/manual/repositories/app/artifacts/clean/additions/vulnerabilities'))
+        .body,
+    ).toEqual({});
+    expect((await admin.call('POST', '/projects/manual/repositories/app/artifacts/clean/scan')).status).toBe(
+      202,
+    );
+    expect(await overview('manual', 'app', 'clean')).toMatchObject({
+      severity: 'None',
+      summary: { total: 0 },
+    });
+
+    const vulnerable = await pushImage(
+      'manual/app',
+      'arm',
+      dpkgEntry('zlib1g', 'zlib', '1:1.2.13.dfsg-1'),
+      'arm64',
+    );
+    const index = {
+      schemaVersion: 2,
+      mediaType: ociIndex,
+      manifests: [clean, vulnerable].map((d, i) => ({
+        mediaType: d.mediaType,
+        digest: d.digest,
+        size: d.size,
+        platform: { architecture: i === 0 ? 'amd64' : 'arm64', os: 'linux' },
+      })),
+    };
+    expect((await b.client.pushManifest('manual/app', 'multi', index, ociIndex)).status).toBe(201);
+    expect((await admin.call('POST', '/projects/manual/repositories/app/artifacts/multi/scan')).status).toBe(
+      202,
+    );
+    expect(await overview('manual', 'app', 'multi')).toMatchObject({
+      severity: 'Low',
+      summary: { total: 1 },
+    });
+    expect((await admin.call('POST', '/projects/manual/repositories/app/artifacts/nosuch/scan')).status).toBe(
+      404,
+    );
+  });
+});
