@@ -21,7 +21,14 @@ import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
 import { JobQueue, JobRunner } from './jobs/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
-import { ScanScheduler, ScanService, scanJob, VulnDbService } from './scan/index.js';
+import {
+  AllowlistService,
+  ScanScheduler,
+  ScanService,
+  scanJob,
+  VulnDbService,
+  VulnerabilityPolicy,
+} from './scan/index.js';
 import type { StorageDriver } from './storage/index.js';
 
 export interface AppDeps {
@@ -48,6 +55,8 @@ export interface Services {
   readonly vulndb: VulnDbService;
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
+  readonly allowlists: AllowlistService;
+  readonly policy: VulnerabilityPolicy;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
@@ -86,12 +95,15 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const scans = new ScanService(ctx, vulndb);
   const scanScheduler = new ScanScheduler(queue, scans, projects, deps.logger, () => jobs.wake());
   jobs.handle(scanJob, scanScheduler.handler);
+  const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
     jobs,
     vulndb,
     scans,
     scanScheduler,
+    allowlists,
+    policy: new VulnerabilityPolicy(scans, allowlists),
     users,
     projects,
     members: new MemberService(ctx),
@@ -191,6 +203,10 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     catalogMaxEntries: config.registry.catalogMaxEntries,
     auth,
     events: services.events.emit,
+    pullGate: async (repository: string, digest: string) => {
+      const project = await services.projects.find(repository.split('/')[0] as string);
+      if (project) await services.policy.check(project, digest);
+    },
   });
   await app.register(tokenRoutes, {
     auth,
@@ -215,6 +231,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       sessions: services.sessions,
       scans: services.scans,
       scanScheduler: services.scanScheduler,
+      allowlists: services.allowlists,
       events: services.events.emit,
       authenticator: services.authenticator,
       version,

@@ -10,8 +10,9 @@ import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { UserService } from '../domain/user/index.js';
-import type { ScanScheduler, ScanService } from '../scan/index.js';
+import type { AllowlistService, ScanScheduler, ScanService } from '../scan/index.js';
 import type { StorageDriver } from '../storage/index.js';
+import { allowlistRoutes } from './allowlist.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
 import { memberRoutes } from './members.routes.js';
@@ -36,6 +37,7 @@ export interface ApiDeps {
   readonly sessions: SessionService;
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
+  readonly allowlists: AllowlistService;
   readonly events: EventSink;
   readonly authenticator: Authenticator;
   readonly version: string;
@@ -70,4 +72,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(auditRoutes, deps);
   await app.register(repositoryRoutes, deps);
   await app.register(searchRoutes, deps);
+  await app.register(allowlistRoutes, deps);
 };

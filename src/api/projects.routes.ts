@@ -10,6 +10,7 @@ import {
   validateMetadata,
 } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
+import type { AllowlistService, CveAllowlist } from '../scan/index.js';
 import { empty, iso, noContent, report, requireAuthenticated, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject, IsResourceName, NameOrId, visibleProject } from './project-access.js';
@@ -17,12 +18,30 @@ import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.j
 
 export interface ProjectRoutesDeps {
   readonly projects: ProjectService;
+  readonly allowlists: AllowlistService;
   readonly events: EventSink;
 }
 
+/** Harbor's CVEAllowlist of a project (or of the system, project 0). */
+export function allowlistResponse(list: CveAllowlist) {
+  return {
+    id: list.projectId,
+    project_id: list.projectId,
+    expires_at: list.expiresAt ?? null,
+    items: list.items.map((cve_id) => ({ cve_id })),
+    ...(list.createdAt === undefined ? {} : { creation_time: iso(list.createdAt) }),
+    ...(list.updatedAt === undefined ? {} : { update_time: iso(list.updatedAt) }),
+  };
+}
+
 /** Harbor's Project as the caller sees it (their role, whether they may change it). */
-export async function toProjectResponse(projects: ProjectService, request: FastifyRequest, row: ProjectRow) {
-  const view = await projects.view(row);
+export async function toProjectResponse(
+  projects: ProjectService,
+  allowlists: AllowlistService,
+  request: FastifyRequest,
+  row: ProjectRow,
+) {
+  const [view, allowlist] = await Promise.all([projects.view(row), allowlists.get(row.id)]);
   const roles = await request.security.projectRoles(row);
   return {
     project_id: row.id,
@@ -37,18 +56,32 @@ export async function toProjectResponse(projects: ProjectService, request: Fasti
     current_user_role_ids: roles,
     repo_count: view.repoCount,
     metadata: view.meta,
+    cve_allowlist: allowlistResponse(allowlist),
   };
 }
 
-type ProjectBody = { project_name?: string; public?: boolean | null; metadata?: Record<string, string> };
+type ProjectBody = {
+  project_name?: string;
+  public?: boolean | null;
+  metadata?: Record<string, string>;
+  cve_allowlist?: { items: { cve_id: string }[]; expires_at?: number | null };
+};
 
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (
   app,
-  { projects, events },
+  { projects, allowlists, events },
 ) => {
   const visible = (request: FastifyRequest, nameOrId: string) => visibleProject(projects, request, nameOrId);
 
-  const toProject = (request: FastifyRequest, row: ProjectRow) => toProjectResponse(projects, request, row);
+  const toProject = (request: FastifyRequest, row: ProjectRow) =>
+    toProjectResponse(projects, allowlists, request, row);
+
+  const saveAllowlist = (projectId: number, list: NonNullable<ProjectBody['cve_allowlist']>) =>
+    allowlists.set(
+      projectId,
+      list.items.map((i) => i.cve_id),
+      list.expires_at ?? undefined,
+    );
 
   function metadataOf(body: ProjectBody): ProjectMetadata {
     const metadata = validateMetadata(body.metadata ?? {});
@@ -72,6 +105,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       const body = request.body as ProjectBody;
       if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
       const project = await projects.create(body.project_name, owner, metadataOf(body));
+      if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
         operation: 'create',
         resourceType: 'project',
@@ -180,7 +214,9 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         'project',
         'update',
       );
-      await projects.updateMetadata(project, metadataOf(request.body as ProjectBody));
+      const body = request.body as ProjectBody;
+      await projects.updateMetadata(project, metadataOf(body));
+      if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
         operation: 'update',
         resourceType: 'project',

@@ -64,8 +64,27 @@ export const ProjectMetadata = Type.Object(
     auto_scan: Type.Optional(Type.String()),
     auto_sbom_generation: Type.Optional(Type.String()),
     reuse_sys_cve_allowlist: Type.Optional(Type.String()),
+    prevent_unscanned: Type.Optional(
+      Type.String({
+        description: 'Berth: with prevent_vul, also refuse images not scanned yet ("true"/"false")',
+      }),
+    ),
   },
   { $id: 'ProjectMetadata', additionalProperties: false },
+);
+
+export const CVEAllowlist = Type.Object(
+  {
+    id: Type.Optional(Type.Integer()),
+    project_id: Type.Optional(Type.Integer()),
+    expires_at: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], { description: 'epoch seconds; null: never' }),
+    ),
+    items: Type.Array(Type.Object({ cve_id: Type.String({ maxLength: 64 }) }), { maxItems: 10_000 }),
+    creation_time: Type.Optional(time),
+    update_time: Type.Optional(time),
+  },
+  { $id: 'CVEAllowlist' },
 );
 
 export const ProjectReq = Type.Object(
@@ -74,6 +93,7 @@ export const ProjectReq = Type.Object(
     public: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
     metadata: Type.Optional(Type.Ref(ProjectMetadata)),
     storage_limit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    cve_allowlist: Type.Optional(Type.Ref(CVEAllowlist)),
     registry_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   { $id: 'ProjectReq' },
@@ -93,6 +113,7 @@ export const Project = Type.Object(
     current_user_role_ids: Type.Array(Type.Integer()),
     repo_count: Type.Integer(),
     metadata: Type.Ref(ProjectMetadata),
+    cve_allowlist: Type.Ref(CVEAllowlist),
   },
   { $id: 'Project' },
 );
@@ -454,6 +475,7 @@ export const Statistic = Type.Object(
 );
 
 export const sharedSchemas = [
+  CVEAllowlist,
   ScannerInfo,
   NativeReportSummary,
   VulnerabilityItem,

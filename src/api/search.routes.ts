@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { ArtifactService } from '../domain/artifact/index.js';
 import type { ProjectService } from '../domain/project/index.js';
+import type { AllowlistService } from '../scan/index.js';
 import { requireAuthenticated } from './context.js';
 import { toProjectResponse } from './projects.routes.js';
 import { errorResponses, Search, Statistic } from './schemas.js';
@@ -10,6 +11,7 @@ import { errorResponses, Search, Statistic } from './schemas.js';
 export interface SearchRoutesDeps {
   readonly projects: ProjectService;
   readonly artifacts: ArtifactService;
+  readonly allowlists: AllowlistService;
 }
 
 /** Search answers at most this many projects and this many repositories. */
@@ -24,7 +26,7 @@ function visibility(request: FastifyRequest): { userId: number | undefined } | u
 
 export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
   app,
-  { projects, artifacts },
+  { projects, artifacts, allowlists },
 ) => {
   app.get(
     '/search',
@@ -51,7 +53,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
       ]);
       const counts = await artifacts.artifactCountsByName(repositories.map((r) => r.name));
       return {
-        project: await Promise.all(found.items.map((row) => toProjectResponse(projects, request, row))),
+        project: await Promise.all(
+          found.items.map((row) => toProjectResponse(projects, allowlists, request, row)),
+        ),
         repository: repositories.map((r) => ({
           project_id: r.projectId,
           project_name: r.projectName,

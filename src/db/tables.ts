@@ -230,6 +230,17 @@ export interface ScanReportTable {
   finished_at: number | null;
 }
 
+export interface CveAllowlistTable {
+  /** 0 for the system allowlist. */
+  project_id: number;
+  /** Epoch seconds after which the list no longer applies; null: never expires. */
+  expires_at: number | null;
+  /** JSON list of CVE ids. */
+  items: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -250,6 +261,7 @@ export interface Database {
   vulndb_imports: VulndbImportTable;
   jobs: JobTable;
   scan_reports: ScanReportTable;
+  cve_allowlists: CveAllowlistTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

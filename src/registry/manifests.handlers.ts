@@ -16,14 +16,19 @@ function manifestHeaders(
     .header('Content-Length', manifest.content.length);
 }
 
+/** Decides whether a manifest may be pulled (the vulnerability policy); throws to refuse. */
+export type PullGate = (repository: string, digest: string) => Promise<void>;
+
 export async function getManifest(
   manifests: ManifestService,
   request: FastifyRequest,
   reply: FastifyReply,
   name: string,
   reference: string,
+  gate?: PullGate,
 ) {
   const manifest = await manifests.get(name, reference, request.headers.accept);
+  if (gate && request.method === 'GET') await gate(name, manifest.digest);
   manifestHeaders(reply, manifest).code(200);
   return request.method === 'HEAD' ? reply.send() : reply.send(manifest.content);
 }

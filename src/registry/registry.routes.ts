@@ -3,6 +3,7 @@ import type { BlobService } from '../domain/blob/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ManifestService } from '../domain/manifest/index.js';
 import type { UploadService } from '../domain/upload/index.js';
+import { isBerthError } from '../lib/errors.js';
 import { assertRepositoryName } from '../lib/names.js';
 import { authorize, mayPull, type RegistryAuthDeps, type Requirement } from './authorize.js';
 import {
@@ -21,6 +22,7 @@ import {
   deleteManifest,
   getManifest,
   listTags,
+  type PullGate,
   putManifest,
   referrers,
 } from './manifests.handlers.js';
@@ -33,6 +35,8 @@ export interface RegistryDeps {
   readonly catalogMaxEntries: number;
   readonly auth: RegistryAuthDeps;
   readonly events: EventSink;
+  /** Consulted before a manifest GET is answered (the vulnerability policy). */
+  readonly pullGate?: PullGate | undefined;
 }
 
 /** The access a route needs: pull to read, push to write, delete to delete; the catalog is the registry's. */
@@ -82,9 +86,25 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
       const route = matchRoute(path, request.method);
       if (route.kind !== 'catalog') assertRepositoryName(route.name);
       const operator = await authorize(deps.auth, request, reply, requirement(route, request.method));
-      const answer = await dispatch(route, request, reply);
-      if (reply.statusCode < 300) report(deps.events, route, request.method, operator, reply);
-      return answer;
+      try {
+        const answer = await dispatch(route, request, reply);
+        if (reply.statusCode < 300) report(deps.events, route, request.method, operator, reply);
+        return answer;
+      } catch (error) {
+        if (route.kind === 'manifest' && isBerthError(error) && error.code === 'PRECONDITION_FAILED') {
+          deps.events({
+            operation: 'pull',
+            resourceType: 'artifact',
+            resource: `${route.name}${route.reference.includes(':') ? '@' : ':'}${route.reference}`,
+            operator,
+            success: false,
+            projectName: route.name.split('/')[0],
+            description: `blocked by the vulnerability policy: ${error.message}`,
+            time: Date.now(),
+          });
+        }
+        throw error;
+      }
     },
   });
 
@@ -101,7 +121,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
           return putManifest(deps.manifests, request, reply, route.name, route.reference);
         if (request.method === 'DELETE')
           return deleteManifest(deps.manifests, reply, route.name, route.reference);
-        return getManifest(deps.manifests, request, reply, route.name, route.reference);
+        return getManifest(deps.manifests, request, reply, route.name, route.reference, deps.pullGate);
       case 'blob':
         if (request.method === 'HEAD') return headBlob(deps, reply, route.name, route.digest);
         if (request.method === 'DELETE') return deleteBlob(deps, reply, route.name, route.digest);

@@ -1,5 +1,7 @@
+export { AllowlistService, type CveAllowlist } from './allowlist.js';
 export { type DetectedPackage, detectPackages, scanSelector } from './detect.js';
 export type { Finding, InstalledPackage } from './matcher.js';
+export { type PolicyVerdict, VulnerabilityPolicy } from './policy.js';
 export {
   builtInScanner,
   type ScanDetails,

@@ -386,6 +386,14 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       body: (_p, id) => ({ project_name: `own-${id}`, metadata: { public: 'false' } }),
       ok: 201,
     },
+    { need: 'authenticated', method: 'GET', path: () => '/system/CVEAllowlist', ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'PUT',
+      path: () => '/system/CVEAllowlist',
+      body: () => ({ items: [{ cve_id: 'CVE-2024-0001' }] }),
+      ok: 200,
+    },
     { need: 'sysadmin', method: 'GET', path: () => '/users', ok: 200 },
     { need: 'sysadmin', method: 'GET', path: () => `/users/${targetId || '{user_id}'}`, ok: 200 },
     {

@@ -227,4 +227,101 @@ describe.each([
       404,
     );
   });
+
+  it('refuses pulls above the project’s severity, with allowlists and an option for unscanned images', async () => {
+    const pull = async (repo: string, reference: string) => {
+      const res = await b.client.request(`/v2/${repo}/manifests/${reference}`, {
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      const body =
+        res.status === 200
+          ? undefined
+          : ((await res.json()) as { errors: { code: string; message: string }[] });
+      return { status: res.status, error: body?.errors[0] };
+    };
+    const first = await pull('auto/app', 'v1');
+    expect(first).toEqual({ status: 200, error: undefined });
+    const meta = await admin.call('POST', '/projects/auto/metadatas/', {
+      prevent_vul: 'true',
+      severity: 'high',
+    });
+    expect(meta.status).toBe(200);
+    const blocked = await pull('auto/app', 'v1');
+    expect(blocked.status).toBe(412);
+    expect(blocked.error?.code).toBe('DENIED');
+    expect(blocked.error?.message).toContain('current image with 1 vulnerabilities cannot be pulled');
+    expect(blocked.error?.message).toContain('"High"');
+
+    const audit = await admin.call<
+      { operation: string; resource: string; operation_result: boolean; operation_description: string }[]
+    >('GET', '/auditlog-exts?page_size=100');
+    expect(audit.body).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          operation: 'pull',
+          resource: 'auto/app:v1',
+          operation_result: false,
+          operation_description: expect.stringContaining('blocked by the vulnerability policy'),
+        }),
+      ]),
+    );
+
+    // The project's allowlist exempts the CVE (the Low finding is under the threshold).
+    const allow = (list: { items: { cve_id: string }[]; expires_at?: number | null }) =>
+      admin.call('PUT', '/projects/auto', { cve_allowlist: list });
+    expect((await allow({ items: [{ cve_id: 'CVE-2023-0001' }], expires_at: null })).status).toBe(200);
+    expect((await pull('auto/app', 'v1')).status).toBe(200);
+    const project = await admin.call<{ cve_allowlist: { items: { cve_id: string }[] } }>(
+      'GET',
+      '/projects/auto',
+    );
+    expect(project.body.cve_allowlist).toMatchObject({
+      items: [{ cve_id: 'CVE-2023-0001' }],
+      expires_at: null,
+    });
+    expect(
+      (await allow({ items: [{ cve_id: 'CVE-2023-0001' }], expires_at: Math.floor(Date.now() / 1000) - 60 }))
+        .status,
+    ).toBe(200);
+    expect((await pull('auto/app', 'v1')).status).toBe(412);
+    expect((await allow({ items: [{ cve_id: 'not a cve!' }] })).status).toBe(400);
+
+    // Reusing the system allowlist instead.
+    expect(
+      (await admin.call('POST', '/projects/auto/metadatas/', { reuse_sys_cve_allowlist: 'true' })).status,
+    ).toBe(200);
+    expect((await pull('auto/app', 'v1')).status).toBe(412);
+    expect(
+      (await admin.call('PUT', '/system/CVEAllowlist', { items: [{ cve_id: 'CVE-2023-0001' }] })).status,
+    ).toBe(200);
+    expect((await admin.call<{ items: unknown[] }>('GET', '/system/CVEAllowlist')).body.items).toEqual([
+      { cve_id: 'CVE-2023-0001' },
+    ]);
+    expect((await pull('auto/app', 'v1')).status).toBe(200);
+    expect((await admin.anonymous().call('GET', '/system/CVEAllowlist')).status).toBe(401);
+
+    // A threshold of low also counts the Low finding; the system list does not cover it.
+    expect((await admin.call('PUT', '/projects/auto/metadatas/severity', { severity: 'low' })).status).toBe(
+      200,
+    );
+    expect((await pull('auto/app', 'v1')).status).toBe(412);
+
+    // Unscanned images: allowed unless the project says otherwise.
+    await pushImage('manual/app', 'fresh', dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u2'));
+    expect((await admin.call('POST', '/projects/manual/metadatas/', { prevent_vul: 'true' })).status).toBe(
+      200,
+    );
+    expect((await pull('manual/app', 'fresh')).status).toBe(200);
+    expect(
+      (await admin.call('POST', '/projects/manual/metadatas/', { prevent_unscanned: 'true' })).status,
+    ).toBe(200);
+    const unscanned = await pull('manual/app', 'fresh');
+    expect(unscanned.status).toBe(412);
+    expect(unscanned.error?.message).toContain('not been scanned');
+    expect((await admin.call('POST', '/projects/manual/repositories/app/artifacts/fresh/scan')).status).toBe(
+      202,
+    );
+    await overview('manual', 'app', 'fresh');
+    expect((await pull('manual/app', 'fresh')).status).toBe(200);
+  });
 });

@@ -8,6 +8,7 @@ import { artifactActivityMigration } from './0006-artifact-activity.js';
 import { sessionsMigration } from './0007-sessions.js';
 import { vulndbMigration } from './0008-vulndb.js';
 import { jobsScansMigration } from './0009-jobs-scans.js';
+import { cveAllowlistsMigration } from './0010-cve-allowlists.js';
 import type { Dialect } from './dialect.js';
 
 export type { Dialect };
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0007-sessions': sessionsMigration(),
         '0008-vulndb': vulndbMigration(),
         '0009-jobs-scans': jobsScansMigration(dialect),
+        '0010-cve-allowlists': cveAllowlistsMigration(),
       };
     },
   };

@@ -16,6 +16,8 @@ export const metadataKeys = [
   'auto_scan',
   'auto_sbom_generation',
   'reuse_sys_cve_allowlist',
+  /** Berth's own: with prevent_vul, also refuse pulls of images not scanned (successfully) yet. */
+  'prevent_unscanned',
 ] as const;
 
 export type ProjectMetadata = Partial<Record<(typeof metadataKeys)[number], string>>;
@@ -28,6 +30,7 @@ const booleanKeys = new Set([
   'auto_scan',
   'auto_sbom_generation',
   'reuse_sys_cve_allowlist',
+  'prevent_unscanned',
 ]);
 const severities = new Set(['none', 'low', 'medium', 'high', 'critical']);
 
