@@ -232,6 +232,11 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scans: services.scans,
       scanScheduler: services.scanScheduler,
       allowlists: services.allowlists,
+      policy: services.policy,
+      registryHosts: [
+        ...(URL.canParse(config.externalUrl) ? [new URL(config.externalUrl).host.toLowerCase()] : []),
+        ...config.admission.registryHosts.map((h) => h.toLowerCase()),
+      ],
       events: services.events.emit,
       authenticator: services.authenticator,
       version,

@@ -10,8 +10,9 @@ import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { UserService } from '../domain/user/index.js';
-import type { AllowlistService, ScanScheduler, ScanService } from '../scan/index.js';
+import type { AllowlistService, ScanScheduler, ScanService, VulnerabilityPolicy } from '../scan/index.js';
 import type { StorageDriver } from '../storage/index.js';
+import { admissionRoutes } from './admission.routes.js';
 import { allowlistRoutes } from './allowlist.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
   readonly allowlists: AllowlistService;
+  readonly policy: VulnerabilityPolicy;
+  readonly registryHosts: readonly string[];
   readonly events: EventSink;
   readonly authenticator: Authenticator;
   readonly version: string;
@@ -73,4 +76,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(repositoryRoutes, deps);
   await app.register(searchRoutes, deps);
   await app.register(allowlistRoutes, deps);
+  await app.register(admissionRoutes, deps);
 };

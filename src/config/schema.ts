@@ -149,6 +149,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    admission: Type.Object(
+      {
+        registryHosts: Type.Array(Type.String(), {
+          default: [],
+          description:
+            "host[:port] names clusters pull Berth images by (besides externalUrl's host); the admission webhook judges only images from these",
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     jobs: Type.Object(
       {
         concurrency: Type.Integer({

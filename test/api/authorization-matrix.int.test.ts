@@ -377,6 +377,17 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     { need: 'anyone', method: 'GET', path: () => '/projects', ok: 200 },
     { need: 'anyone', method: 'GET', path: () => '/search?q=app', ok: 200 },
     { need: 'authenticated', method: 'GET', path: () => '/statistics', ok: 200 },
+    {
+      need: 'anyone',
+      method: 'POST',
+      path: () => '/admission',
+      body: () => ({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid: 'x', object: {} },
+      }),
+      ok: 200,
+    },
     { need: 'authenticated', method: 'HEAD', path: () => '/projects?project_name=closed', ok: 200 },
     { need: 'user', method: 'GET', path: () => '/users/current', ok: 200 },
     {

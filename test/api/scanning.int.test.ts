@@ -41,7 +41,12 @@ describe.each([
   ['sqlite', 'filesystem'],
   ['postgres', 's3'],
 ] as const)('vulnerability scanning through the API (%s, %s)', (databaseKind, storageKind) => {
-  const b = useBackend(databaseKind, storageKind, { 'jobs.pollMs': 20 }, ['auto', 'manual']);
+  const b = useBackend(
+    databaseKind,
+    storageKind,
+    { 'jobs.pollMs': 20, 'admission.registryHosts': ['registry.example.com:5000'] },
+    ['auto', 'manual'],
+  );
   let admin: ApiClient;
   let work: { dir: string; remove: () => Promise<void> };
 
@@ -307,7 +312,7 @@ describe.each([
     expect((await pull('auto/app', 'v1')).status).toBe(412);
 
     // Unscanned images: allowed unless the project says otherwise.
-    await pushImage('manual/app', 'fresh', dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u2'));
+    await pushImage('manual/app', 'fresh', dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u3'));
     expect((await admin.call('POST', '/projects/manual/metadatas/', { prevent_vul: 'true' })).status).toBe(
       200,
     );
@@ -323,5 +328,72 @@ describe.each([
     );
     await overview('manual', 'app', 'fresh');
     expect((await pull('manual/app', 'fresh')).status).toBe(200);
+  });
+
+  it('answers Kubernetes admission reviews by the same policy', async () => {
+    const review = (object: unknown, uid = 'e3c1') => ({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid,
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        operation: 'CREATE',
+        object,
+      },
+    });
+    type Answer = {
+      apiVersion: string;
+      kind: string;
+      response: { uid: string; allowed: boolean; status?: { code: number; message: string } };
+    };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web' },
+      spec: {
+        initContainers: [{ name: 'init', image: 'docker.io/library/busybox:1.36' }],
+        containers: [
+          { name: 'app', image: 'registry.example.com:5000/auto/app:v1' },
+          { name: 'side', image: 'registry.example.com:5000/manual/app:fresh' },
+        ],
+      },
+    };
+    const denied = await admin.call<Answer>('POST', '/admission', review(pod));
+    expect(denied.status).toBe(200);
+    expect(denied.body).toMatchObject({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'e3c1', allowed: false, status: { code: 403 } },
+    });
+    expect(denied.body.response.status?.message).toContain(
+      'registry.example.com:5000/auto/app:v1: current image with 1 vulnerabilities',
+    );
+    expect(denied.body.response.status?.message).not.toContain('manual/app');
+
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'side', image: 'registry.example.com:5000/manual/app:fresh' }] },
+        },
+      },
+    };
+    const allowed = await admin.call<Answer>('POST', '/admission', review(deployment, 'u2'));
+    expect(allowed.body.response).toEqual({ uid: 'u2', allowed: true });
+
+    const missing = await admin.call<Answer>(
+      'POST',
+      '/admission',
+      review({ spec: { containers: [{ name: 'x', image: 'registry.example.com:5000/auto/nope:1' }] } }, 'u3'),
+    );
+    expect(missing.body.response.allowed).toBe(false);
+    expect(missing.body.response.status?.message).toContain('not found in this registry');
+    // Without credentials, a private project's images are refused in the same words as missing ones.
+    const hidden = await admin.anonymous().call<Answer>('POST', '/admission', review(deployment, 'u4'));
+    expect(hidden.body.response.allowed).toBe(false);
+    expect(hidden.body.response.status?.message).toContain('not visible to the webhook');
+    expect((await admin.call('POST', '/admission', { kind: 'Nonsense' })).status).toBe(400);
   });
 });
