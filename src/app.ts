@@ -233,6 +233,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scanScheduler: services.scanScheduler,
       allowlists: services.allowlists,
       policy: services.policy,
+      vulndb: services.vulndb,
       registryHosts: [
         ...(URL.canParse(config.externalUrl) ? [new URL(config.externalUrl).host.toLowerCase()] : []),
         ...config.admission.registryHosts.map((h) => h.toLowerCase()),

@@ -10,7 +10,13 @@ import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { UserService } from '../domain/user/index.js';
-import type { AllowlistService, ScanScheduler, ScanService, VulnerabilityPolicy } from '../scan/index.js';
+import type {
+  AllowlistService,
+  ScanScheduler,
+  ScanService,
+  VulnDbService,
+  VulnerabilityPolicy,
+} from '../scan/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import { admissionRoutes } from './admission.routes.js';
 import { allowlistRoutes } from './allowlist.routes.js';
@@ -25,6 +31,7 @@ import { searchRoutes } from './search.routes.js';
 import { sessionOf } from './session.routes.js';
 import { systemRoutes } from './system.routes.js';
 import { userRoutes } from './users.routes.js';
+import { vulndbRoutes } from './vulndb.routes.js';
 
 export interface ApiDeps {
   readonly db: Kysely<Database>;
@@ -40,6 +47,7 @@ export interface ApiDeps {
   readonly scanScheduler: ScanScheduler;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
+  readonly vulndb: VulnDbService;
   readonly registryHosts: readonly string[];
   readonly events: EventSink;
   readonly authenticator: Authenticator;
@@ -77,4 +85,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(searchRoutes, deps);
   await app.register(allowlistRoutes, deps);
   await app.register(admissionRoutes, deps);
+  await app.register(vulndbRoutes, deps);
 };

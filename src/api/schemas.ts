@@ -144,6 +144,13 @@ export const GeneralInfo = Type.Object(
     registry_storage_provider_name: Type.String(),
     read_only: Type.Boolean(),
     notification_enable: Type.Boolean(),
+    vulnerability_database: Type.Array(
+      Type.Object({ source: Type.String(), imported_at: time, records: Type.Integer() }),
+      {
+        description:
+          'Berth: each vulnerability-database source, when it was last imported and its record count',
+      },
+    ),
   },
   { $id: 'GeneralInfo' },
 );
@@ -474,7 +481,20 @@ export const Statistic = Type.Object(
   { $id: 'Statistic' },
 );
 
+export const VulnDbImport = Type.Object(
+  {
+    source: Type.String(),
+    archive: Type.String(),
+    records: Type.Integer(),
+    added: Type.Integer(),
+    updated: Type.Integer(),
+    unchanged: Type.Integer(),
+  },
+  { $id: 'VulnDbImport' },
+);
+
 export const sharedSchemas = [
+  VulnDbImport,
   CVEAllowlist,
   ScannerInfo,
   NativeReportSummary,

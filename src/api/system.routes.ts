@@ -3,10 +3,12 @@ import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
+import type { VulnDbService } from '../scan/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import { GeneralInfo, OverallHealthStatus } from './schemas.js';
 
 export interface SystemRoutesDeps {
+  readonly vulndb: VulnDbService;
   readonly db: Kysely<Database>;
   readonly storage: StorageDriver;
   readonly version: string;
@@ -65,6 +67,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesDeps> = async (
         registry_storage_provider_name: deps.storage.name,
         read_only: false,
         notification_enable: false,
+        vulnerability_database: (await deps.vulndb.status()).map((s) => ({
+          source: s.source,
+          imported_at: new Date(s.importedAt).toISOString(),
+          records: s.records,
+        })),
       };
     },
   );

@@ -396,4 +396,47 @@ describe.each([
     expect(hidden.body.response.status?.message).toContain('not visible to the webhook');
     expect((await admin.call('POST', '/admission', { kind: 'Nonsense' })).status).toBe(400);
   });
+
+  it('imports OSV archives through the API and shows the database in systeminfo', async () => {
+    const zipOf = async (members: Record<string, string>) => {
+      const zip = new yazl.ZipFile();
+      for (const [name, text] of Object.entries(members)) zip.addBuffer(Buffer.from(text), name);
+      zip.end();
+      const chunks: Buffer[] = [];
+      for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const record = JSON.stringify({
+      id: 'GHSA-test-0001',
+      modified: '2026-03-01T00:00:00Z',
+      affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, versions: ['4.17.20'] }],
+    });
+    const post = (body: Buffer, authorization: string) =>
+      fetch(`${b.server.url}/api/v2.0/vulndb/import?source=npm`, {
+        method: 'POST',
+        headers: { Authorization: authorization, 'Content-Type': 'application/zip' },
+        body,
+      });
+    const adminAuth = `Basic ${Buffer.from('admin:Admin12345').toString('base64')}`;
+    const imported = await post(await zipOf({ 'GHSA-test-0001.json': record }), adminAuth);
+    expect(imported.status).toBe(200);
+    expect(await imported.json()).toMatchObject({ source: 'npm', records: 1, added: 1 });
+    const broken = await post(await zipOf({ 'GOOD.json': record, 'BAD.json': '{' }), adminAuth);
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain(
+      'BAD.json',
+    );
+    expect((await post(Buffer.from('not a zip'), adminAuth)).status).toBe(400);
+    expect((await post(await zipOf({ 'X.json': record }), '')).status).toBe(401);
+    const info = await admin.call<{ vulnerability_database: { source: string; records: number }[] }>(
+      'GET',
+      '/systeminfo',
+    );
+    expect(info.body.vulnerability_database).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: 'Debian', records: 2 }),
+        expect.objectContaining({ source: 'npm', records: 1 }),
+      ]),
+    );
+  });
 });

@@ -1,0 +1,75 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { EventSink } from '../domain/events.js';
+import { BerthError } from '../lib/errors.js';
+import { MeteredStream } from '../lib/streams.js';
+import type { VulnDbService } from '../scan/index.js';
+import { report, requireSysAdmin } from './context.js';
+import { errorResponses, VulnDbImport } from './schemas.js';
+
+export interface VulnDbRoutesDeps {
+  readonly vulndb: VulnDbService;
+  readonly events: EventSink;
+}
+
+/** Largest archive accepted through the API (OSV's biggest per-ecosystem archives are a few hundred MiB). */
+const maxArchiveBytes = 2 * 1024 ** 3;
+
+/**
+ * Offline import for air-gapped sites: the body is an OSV `all.zip`, streamed to a temporary file
+ * (never held in memory), then imported as `berth vulndb import` does.
+ */
+export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (app, { vulndb, events }) => {
+  app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_request, payload, done) =>
+    done(null, payload),
+  );
+
+  app.post(
+    '/vulndb/import',
+    {
+      schema: {
+        tags: ['vulndb'],
+        summary:
+          'Import an OSV archive (application/zip) into the vulnerability database (system administrators)',
+        querystring: Type.Object({
+          source: Type.String({
+            minLength: 1,
+            maxLength: 100,
+            description: 'the ecosystem, e.g. Debian or PyPI',
+          }),
+        }),
+        response: { 200: Type.Ref(VulnDbImport), ...errorResponses },
+      },
+    },
+    async (request) => {
+      requireSysAdmin(request);
+      const body = request.body as NodeJS.ReadableStream | undefined;
+      if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function')
+        throw new BerthError(
+          'INVALID_INPUT',
+          'send the archive as the body, with Content-Type: application/zip',
+        );
+      const dir = await mkdtemp(path.join(tmpdir(), 'berth-vulndb-'));
+      try {
+        const file = path.join(dir, 'all.zip');
+        const metered = new MeteredStream([], maxArchiveBytes);
+        await pipeline(body, metered, createWriteStream(file));
+        const result = await vulndb.importArchive(file, request.query.source);
+        report(events, request, {
+          operation: 'update',
+          resourceType: 'project',
+          resource: `vulnerability database ${result.source}`,
+          description: `${result.added} added, ${result.updated} updated`,
+        });
+        return { ...result, archive: `${request.query.source}.zip` };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+};
