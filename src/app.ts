@@ -23,6 +23,7 @@ import { JobQueue, JobRunner } from './jobs/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import {
   AllowlistService,
+  SbomPublisher,
   ScanScheduler,
   ScanService,
   scanJob,
@@ -93,7 +94,12 @@ export function createServices(deps: AppDeps, config: Config): Services {
   });
   const vulndb = new VulnDbService(ctx);
   const scans = new ScanService(ctx, vulndb);
-  const scanScheduler = new ScanScheduler(queue, scans, projects, deps.logger, () => jobs.wake());
+  const manifests = new ManifestService(ctx, {
+    maxBytes: config.registry.manifestMaxBytes,
+    catalogMaxEntries: config.registry.catalogMaxEntries,
+  });
+  const sboms = new SbomPublisher(ctx, blobs, manifests, { name: 'Berth', version });
+  const scanScheduler = new ScanScheduler(queue, scans, projects, deps.logger, () => jobs.wake(), sboms);
   jobs.handle(scanJob, scanScheduler.handler);
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
@@ -138,10 +144,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
       ttlMs: config.registry.uploadTtlHours * 3_600_000,
       orphanGraceMs: config.registry.orphanGraceMinutes * 60_000,
     }),
-    manifests: new ManifestService(ctx, {
-      maxBytes: config.registry.manifestMaxBytes,
-      catalogMaxEntries: config.registry.catalogMaxEntries,
-    }),
+    manifests,
   };
 }
 

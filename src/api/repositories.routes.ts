@@ -13,7 +13,16 @@ import type {
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
-import { builtInScanner, type ScanReport, type ScanScheduler, type ScanService } from '../scan/index.js';
+import {
+  builtInScanner,
+  cyclonedxDocument,
+  cyclonedxMediaType,
+  type ScanReport,
+  type ScanScheduler,
+  type ScanService,
+  spdxDocument,
+  spdxMediaType,
+} from '../scan/index.js';
 import { empty, iso, noContent, report } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject } from './project-access.js';
@@ -506,6 +515,38 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
           })),
         },
       };
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/sbom',
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'The SBOM of a scanned artifact: SPDX 2.3 (default) or CycloneDX 1.5 JSON',
+        params: ArtifactParams,
+        querystring: Type.Object({
+          format: Type.Union([Type.Literal('spdx'), Type.Literal('cyclonedx')], { default: 'spdx' }),
+        }),
+        response: {
+          200: Type.Unknown({ description: 'an SPDX 2.3 or CycloneDX 1.5 JSON document' }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      await authorized(request, request.params.project_name, 'scan', 'read');
+      const name = repositoryName(request.params);
+      const view = await artifacts.getArtifact(name, request.params.reference);
+      const details = await scans.storedDetails(view.digest);
+      if (!details) throw new BerthError('NOT_FOUND', 'the artifact has no SBOM yet: scan it first');
+      const subject = { repository: name, digest: view.digest, created: view.pushTime };
+      // The documents go out as they are (serialized here: their media types are not plain JSON's).
+      return request.query.format === 'cyclonedx'
+        ? reply.type(cyclonedxMediaType).send(JSON.stringify(cyclonedxDocument(subject, details, scanner)))
+        : reply
+            .type(spdxMediaType)
+            .send(JSON.stringify(spdxDocument(subject, details, `${scanner.name}-${scanner.version}`)));
     },
   );
 

@@ -2,6 +2,8 @@ export { AllowlistService, type CveAllowlist } from './allowlist.js';
 export { type DetectedPackage, detectPackages, scanSelector } from './detect.js';
 export type { Finding, InstalledPackage } from './matcher.js';
 export { type PolicyVerdict, VulnerabilityPolicy } from './policy.js';
+export { cyclonedxDocument, cyclonedxMediaType, spdxDocument, spdxMediaType } from './sbom.js';
+export { SbomPublisher } from './sbom-publisher.js';
 export {
   builtInScanner,
   type ScanDetails,

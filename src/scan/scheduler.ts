@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DomainEvent } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import type { JobHandler, JobQueue } from '../jobs/index.js';
+import type { SbomPublisher } from './sbom-publisher.js';
 import type { ScanService } from './scan.service.js';
 
 export const scanJob = 'scan';
@@ -22,6 +23,7 @@ export class ScanScheduler {
     private readonly projects: ProjectService,
     private readonly logger: Logger,
     private readonly wake: () => void,
+    private readonly sboms?: SbomPublisher,
   ) {}
 
   async request(repository: string, digest: string): Promise<void> {
@@ -51,8 +53,12 @@ export class ScanScheduler {
     if (metadata.auto_scan === 'true') await this.request(repository, digest);
   }
 
+  /** Runs a scan; after a successful one, publishes the image's SBOMs as its referrers. */
   readonly handler: JobHandler = async (payload) => {
     const { repository, digest } = payload as ScanPayload;
-    await this.scans.scan(repository, digest);
+    const report = await this.scans.scan(repository, digest);
+    if (report.status !== 'Success' || !this.sboms) return;
+    const details = await this.scans.storedDetails(digest);
+    if (details) await this.sboms.publish(repository, digest, details);
   };
 }

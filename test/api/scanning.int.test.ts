@@ -439,4 +439,71 @@ describe.each([
       ]),
     );
   });
+
+  it('publishes SPDX and CycloneDX SBOMs of a scanned image as its referrers', async () => {
+    const v1 = await admin.call<{ digest: string }>('GET', '/projects/auto/repositories/app/artifacts/v1');
+    const digest = v1.body.digest;
+    type Index = { manifests: { digest: string; artifactType: string }[] };
+    let referrers: Index = { manifests: [] };
+    for (let i = 0; i < 200 && referrers.manifests.length < 2; i++) {
+      referrers = (await (await b.client.request(`/v2/auto/app/referrers/${digest}`)).json()) as Index;
+      if (referrers.manifests.length < 2) await sleep(20);
+    }
+    expect(referrers.manifests.map((m) => m.artifactType).sort()).toEqual([
+      'application/spdx+json',
+      'application/vnd.cyclonedx+json',
+    ]);
+    const spdxManifest = referrers.manifests.find((m) => m.artifactType === 'application/spdx+json');
+    const manifest = (await (
+      await b.client.request(`/v2/auto/app/manifests/${spdxManifest?.digest}`, {
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      })
+    ).json()) as { subject: { digest: string }; layers: { digest: string }[] };
+    expect(manifest.subject.digest).toBe(digest);
+    const spdx = (await (
+      await b.client.request(`/v2/auto/app/blobs/${manifest.layers[0]?.digest}`)
+    ).json()) as {
+      spdxVersion: string;
+      packages: { name: string; externalRefs?: { referenceLocator: string }[] }[];
+    };
+    expect(spdx.spdxVersion).toBe('SPDX-2.3');
+    expect(spdx.packages.flatMap((p) => p.externalRefs?.map((r) => r.referenceLocator) ?? [])).toEqual([
+      'pkg:deb/debian/libssl3@3.0.11-1~deb12u1?distro=debian-12',
+      'pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?distro=debian-12',
+    ]);
+
+    // The SBOMs are accessories of the image, not artifacts beside it; the API serves them too.
+    const detail = await admin.call<{ accessories: { type: string }[] }>(
+      'GET',
+      '/projects/auto/repositories/app/artifacts/v1?with_accessory=true',
+    );
+    expect(detail.body.accessories.map((a) => a.type)).toEqual(['sbom.harbor', 'sbom.harbor']);
+    expect(
+      (await admin.call<unknown[]>('GET', '/projects/auto/repositories/app/artifacts')).body,
+    ).toHaveLength(1);
+    const cyclonedx = await admin.call<{
+      bomFormat: string;
+      specVersion: string;
+      components: { purl: string }[];
+    }>('GET', '/projects/auto/repositories/app/artifacts/v1/additions/sbom?format=cyclonedx');
+    expect(cyclonedx.body).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.5' });
+    expect(cyclonedx.body.components.map((c) => c.purl)).toHaveLength(2);
+    const served = await admin.call<{ spdxVersion: string }>(
+      'GET',
+      '/projects/auto/repositories/app/artifacts/v1/additions/sbom',
+    );
+    expect(served.body.spdxVersion).toBe('SPDX-2.3');
+
+    // Scanning again publishes the same documents: still two referrers.
+    expect((await admin.call('POST', '/projects/auto/repositories/app/artifacts/v1/scan')).status).toBe(202);
+    await overview('auto', 'app', 'v1');
+    await sleep(200);
+    const again = (await (await b.client.request(`/v2/auto/app/referrers/${digest}`)).json()) as Index;
+    expect(again.manifests).toHaveLength(2);
+    const unscanned = await admin.call(
+      'GET',
+      '/projects/manual/repositories/app/artifacts/arm/additions/sbom',
+    );
+    expect(unscanned.status).toBe(404);
+  });
 });

@@ -308,6 +308,7 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
         '/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories',
         '/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan',
         '/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/vulnerabilities',
+        '/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/sbom',
         '/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/{addition}',
         '/api/v2.0/search',
         '/api/v2.0/admission',
