@@ -68,6 +68,7 @@ export async function startBerth(root: string, dir: string): Promise<Registry> {
         BERTH_LOG_LEVEL: 'warn',
         BERTH_LOG_REQUESTS: 'false',
         BERTH_ADMIN_PASSWORD: benchAdminPassword,
+        BERTH_VULNDB_UPDATE_SCHEDULE: '',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },

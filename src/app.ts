@@ -28,7 +28,9 @@ import {
   ScanService,
   scanJob,
   VulnDbService,
+  VulnDbUpdater,
   VulnerabilityPolicy,
+  vulndbUpdateJob,
 } from './scan/index.js';
 import type { StorageDriver } from './storage/index.js';
 
@@ -99,7 +101,17 @@ export function createServices(deps: AppDeps, config: Config): Services {
     catalogMaxEntries: config.registry.catalogMaxEntries,
   });
   const sboms = new SbomPublisher(ctx, blobs, manifests, { name: 'Berth', version });
-  const scanScheduler = new ScanScheduler(queue, scans, projects, deps.logger, () => jobs.wake(), sboms);
+  const updater = new VulnDbUpdater(vulndb, deps.logger, config.vulndb);
+  const scanScheduler = new ScanScheduler(
+    queue,
+    scans,
+    projects,
+    deps.logger,
+    () => jobs.wake(),
+    sboms,
+    updater,
+  );
+  jobs.handle(vulndbUpdateJob, scanScheduler.updateHandler);
   jobs.handle(scanJob, scanScheduler.handler);
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);

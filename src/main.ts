@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { buildApp, createServices } from './app.js';
 import { type Config, databaseUrl } from './config/index.js';
 import { connectDatabase, migrateToLatest } from './db/index.js';
+import { schedule } from './jobs/index.js';
 import { createStorage } from './storage/index.js';
 
 export function createLogger(config: Config): Logger {
@@ -42,6 +43,15 @@ export async function startServer(config: Config, logger = createLogger(config))
       logger.error({ module: 'uploads', err: error }, 'failed to remove stale upload state'),
     );
 
+  const cron = config.vulndb.updateSchedule
+    ? schedule(config.vulndb.updateSchedule, () => {
+        services.scanScheduler
+          .requestDbUpdate()
+          .catch((error: unknown) =>
+            logger.error({ module: 'vulndb', err: error }, 'failed to queue an update'),
+          );
+      })
+    : undefined;
   const url = await app.listen({ host: config.host, port: config.port });
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
@@ -56,6 +66,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       timeout.unref();
       try {
         await app.close();
+        cron?.stop();
         await services.jobs.stop();
       } finally {
         clearTimeout(timeout);

@@ -8,12 +8,13 @@ import { Type } from '@sinclair/typebox';
 import type { EventSink } from '../domain/events.js';
 import { BerthError } from '../lib/errors.js';
 import { MeteredStream } from '../lib/streams.js';
-import type { VulnDbService } from '../scan/index.js';
-import { report, requireSysAdmin } from './context.js';
+import type { ScanScheduler, VulnDbService } from '../scan/index.js';
+import { empty, noContent, report, requireSysAdmin } from './context.js';
 import { errorResponses, VulnDbImport } from './schemas.js';
 
 export interface VulnDbRoutesDeps {
   readonly vulndb: VulnDbService;
+  readonly scanScheduler: ScanScheduler;
   readonly events: EventSink;
 }
 
@@ -24,7 +25,10 @@ const maxArchiveBytes = 2 * 1024 ** 3;
  * Offline import for air-gapped sites: the body is an OSV `all.zip`, streamed to a temporary file
  * (never held in memory), then imported as `berth vulndb import` does.
  */
-export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (app, { vulndb, events }) => {
+export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (
+  app,
+  { vulndb, scanScheduler, events },
+) => {
   app.addContentTypeParser(['application/zip', 'application/octet-stream'], (_request, payload, done) =>
     done(null, payload),
   );
@@ -70,6 +74,22 @@ export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    },
+  );
+
+  app.post(
+    '/vulndb/update',
+    {
+      schema: {
+        tags: ['vulndb'],
+        summary: 'Update the vulnerability database from the mirror now, then rescan (system administrators)',
+        response: { 202: noContent('Queued'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireSysAdmin(request);
+      await scanScheduler.requestDbUpdate();
+      return empty(reply, 202);
     },
   );
 };

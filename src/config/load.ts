@@ -41,6 +41,8 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_SESSION_MAX_HOURS: ['auth.sessionMaxHours', 'number'],
   BERTH_AUDIT_RETENTION_DAYS: ['audit.retentionDays', 'number'],
   BERTH_JOBS_CONCURRENCY: ['jobs.concurrency', 'integer'],
+  BERTH_VULNDB_MIRROR_URL: ['vulndb.mirrorUrl', 'string'],
+  BERTH_VULNDB_UPDATE_SCHEDULE: ['vulndb.updateSchedule', 'string'],
   BERTH_LOG_LEVEL: ['log.level', 'string'],
   BERTH_LOG_REQUESTS: ['log.requests', 'boolean'],
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: ['shutdownTimeoutSeconds', 'number'],

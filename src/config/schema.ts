@@ -149,6 +149,23 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    vulndb: Type.Object(
+      {
+        mirrorUrl: Type.String({
+          default: 'https://osv-vulnerabilities.storage.googleapis.com',
+          description: "where <ecosystem>/all.zip OSV archives are fetched from (OSV's bucket or a mirror)",
+        }),
+        ecosystems: Type.Array(Type.String(), {
+          default: ['Debian', 'Ubuntu', 'Alpine', 'AlmaLinux', 'Rocky Linux', 'npm', 'PyPI', 'Go', 'Maven'],
+          description: 'the OSV ecosystems to fetch',
+        }),
+        updateSchedule: Type.String({
+          default: '0 3 * * *',
+          description: 'cron schedule of database updates (then rescans); empty: only on request',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     admission: Type.Object(
       {
         registryHosts: Type.Array(Type.String(), {

@@ -1,2 +1,3 @@
+export { type Scheduled, schedule } from './cron.js';
 export { type EnqueueOptions, type Job, JobQueue, type QueueOptions } from './queue.js';
 export { type JobHandler, JobRunner, type RunnerOptions } from './runner.js';

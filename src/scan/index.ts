@@ -11,6 +11,7 @@ export {
   ScanService,
   type ScanStatus,
 } from './scan.service.js';
-export { ScanScheduler, scanJob } from './scheduler.js';
+export { ScanScheduler, scanJob, vulndbUpdateJob } from './scheduler.js';
 export { type Severity, severities } from './vulndb/cvss.js';
+export { type UpdateOutcome, VulnDbUpdater } from './vulndb/updater.js';
 export { type ImportResult, VulnDbService } from './vulndb/vulndb.service.js';

@@ -201,6 +201,19 @@ export class ScanService {
     return (await this.storedDetails(digest)) ?? this.details(repository, digest, visiting);
   }
 
+  /** Every digest with a report, and one repository that holds it (where a rescan reads it from). */
+  async scannedArtifacts(): Promise<{ repository: string; digest: string }[]> {
+    const rows = await this.ctx.db
+      .selectFrom('scan_reports as s')
+      .innerJoin('manifests as m', 'm.digest', 's.digest')
+      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+      .select(['s.digest', (eb) => eb.fn.min('r.name').as('repository')])
+      .where('s.scanner', '=', builtInScanner)
+      .groupBy('s.digest')
+      .execute();
+    return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
+  }
+
   /** The stored findings of the digest's last successful scan. */
   async storedDetails(digest: string): Promise<ScanDetails | undefined> {
     const row = await this.ctx.db

@@ -4,8 +4,10 @@ import type { ProjectService } from '../domain/project/index.js';
 import type { JobHandler, JobQueue } from '../jobs/index.js';
 import type { SbomPublisher } from './sbom-publisher.js';
 import type { ScanService } from './scan.service.js';
+import type { VulnDbUpdater } from './vulndb/updater.js';
 
 export const scanJob = 'scan';
+export const vulndbUpdateJob = 'vulndb-update';
 
 interface ScanPayload {
   readonly repository: string;
@@ -24,7 +26,41 @@ export class ScanScheduler {
     private readonly logger: Logger,
     private readonly wake: () => void,
     private readonly sboms?: SbomPublisher,
+    private readonly updater?: VulnDbUpdater,
   ) {}
+
+  /** Queues an update of the vulnerability database from the mirror (one at a time). */
+  async requestDbUpdate(): Promise<boolean> {
+    const queued = await this.queue.enqueue(
+      vulndbUpdateJob,
+      {},
+      { dedupeKey: vulndbUpdateJob, maxAttempts: 2 },
+    );
+    this.wake();
+    return queued;
+  }
+
+  /** Queues a new scan of every artifact scanned before (after the database changed). */
+  async rescanAll(): Promise<number> {
+    const targets = await this.scans.scannedArtifacts();
+    for (const { repository, digest } of targets) {
+      await this.queue.enqueue(scanJob, { repository, digest } satisfies ScanPayload, {
+        dedupeKey: `scan ${digest}`,
+      });
+    }
+    this.wake();
+    return targets.length;
+  }
+
+  /** Job: update the database; when records changed, rescan what was scanned. */
+  readonly updateHandler: JobHandler = async () => {
+    if (!this.updater) return;
+    const outcome = await this.updater.update();
+    if (outcome.changed) {
+      const queued = await this.rescanAll();
+      this.logger.info({ module: 'vulndb', rescans: queued }, 'vulnerability database changed; rescanning');
+    }
+  };
 
   async request(repository: string, digest: string): Promise<void> {
     await this.scans.markPending(digest);

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -505,5 +506,95 @@ describe.each([
       '/projects/manual/repositories/app/artifacts/arm/additions/sbom',
     );
     expect(unscanned.status).toBe(404);
+  });
+});
+
+describe('vulnerability database updates from a mirror', () => {
+  const overrides: Record<string, unknown> = { 'jobs.pollMs': 20, 'vulndb.ecosystems': ['Debian', 'npm'] };
+  const requested: string[] = [];
+  let archive = Buffer.alloc(0);
+  let mirror: Server;
+
+  beforeAll(async () => {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(
+      Buffer.from(
+        JSON.stringify({
+          id: 'DEBIAN-CVE-2025-0003',
+          modified: '2026-06-01T00:00:00Z',
+          database_specific: { severity: 'medium' },
+          affected: [
+            { package: { ecosystem: 'Debian:12', name: 'openssl' }, versions: ['3.0.11-1~deb12u2'] },
+          ],
+        }),
+      ),
+      'DEBIAN-CVE-2025-0003.json',
+    );
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    archive = Buffer.concat(chunks);
+    mirror = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      if (req.url === '/Debian/all.zip') res.end(archive);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    // Read by the server's start, which comes after this hook.
+    overrides['vulndb.mirrorUrl'] = `http://127.0.0.1:${(mirror.address() as { port: number }).port}/`;
+  });
+  const b = useBackend('sqlite', 'filesystem', overrides, ['mirrored']);
+  afterAll(async () => {
+    await new Promise<void>((resolve) => mirror.close(() => resolve()));
+  });
+
+  it('fetches each ecosystem’s archive, imports it, and rescans what was scanned', async () => {
+    const admin = await adminApiClient(b.server.url);
+    const layer = await b.client.pushBlob(
+      'mirrored/app',
+      await layerOf(debian(dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u2'))),
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+    );
+    const config = await b.client.pushBlob(
+      'mirrored/app',
+      '{"architecture":"amd64","os":"linux"}',
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config,
+      layers: [layer],
+    };
+    expect((await b.client.pushManifest('mirrored/app', 'v1', manifest)).status).toBe(201);
+    const overview = async () =>
+      (
+        await admin.call<{ scan_overview?: Record<string, Overview> }>(
+          'GET',
+          '/projects/mirrored/repositories/app/artifacts/v1?with_scan_overview=true',
+        )
+      ).body.scan_overview?.[reportType];
+    expect((await admin.call('POST', '/projects/mirrored/repositories/app/artifacts/v1/scan')).status).toBe(
+      202,
+    );
+    for (let i = 0; i < 200 && (await overview())?.scan_status !== 'Success'; i++) await sleep(20);
+    expect((await overview())?.summary.total).toBe(0);
+
+    expect((await admin.call('POST', '/vulndb/update')).status).toBe(202);
+    let after: Overview | undefined;
+    for (let i = 0; i < 300 && after?.summary.total !== 1; i++) {
+      await sleep(20);
+      after = await overview();
+    }
+    expect(after).toMatchObject({ scan_status: 'Success', severity: 'Medium', summary: { total: 1 } });
+    expect(requested).toEqual(['/Debian/all.zip', '/npm/all.zip']);
+    const info = await admin.call<{ vulnerability_database: { source: string; records: number }[] }>(
+      'GET',
+      '/systeminfo',
+    );
+    expect(info.body.vulnerability_database).toEqual([
+      expect.objectContaining({ source: 'Debian', records: 1 }),
+    ]);
+    expect((await admin.anonymous().call('POST', '/vulndb/update')).status).toBe(401);
   });
 });

@@ -32,6 +32,7 @@ export async function spawnBerth(env: Record<string, string>): Promise<BerthProc
       env: {
         PATH: process.env.PATH ?? '',
         BERTH_ADMIN_PASSWORD: testAdminPassword,
+        BERTH_VULNDB_UPDATE_SCHEDULE: '',
         BERTH_HOST: '127.0.0.1',
         BERTH_PORT: '0',
         BERTH_LOG_LEVEL: 'info',

@@ -40,6 +40,8 @@ export async function startTestServer(
       'log.level': 'warn',
       'log.requests': false,
       'auth.adminPassword': testAdminPassword,
+      // No test reaches the internet: database updates run only when a test asks for one.
+      'vulndb.updateSchedule': '',
       ...storage.settings,
       ...overrides,
     },
