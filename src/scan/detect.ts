@@ -13,6 +13,7 @@ import {
   parsePythonMetadata,
 } from './detectors/language.js';
 import { type OperatingSystem, osReleasePaths, parseOsRelease } from './detectors/os-release.js';
+import { parseRpmDatabase, rpmdbPaths } from './detectors/rpm.js';
 import type { FileSelector, ImageFiles } from './layers.js';
 import type { InstalledPackage } from './matcher.js';
 
@@ -41,6 +42,7 @@ export const scanSelector: FileSelector = {
     path === dpkgStatus ||
     (path.startsWith(dpkgStatusDir) && !path.endsWith('.md5sums')) ||
     path === apkInstalled ||
+    rpmdbPaths.includes(path) ||
     isNpmManifest(path) ||
     isNpmLock(path) ||
     isPythonMetadata(path) ||
@@ -50,7 +52,7 @@ export const scanSelector: FileSelector = {
 
 /**
  * The operating system and every package the detectors recognise in the image's final filesystem:
- * dpkg and apk databases (named by the OS's OSV ecosystem), npm (installed package.json files and lock
+ * dpkg, apk and SQLite rpm databases (named by the OS's OSV ecosystem), npm (installed package.json files and lock
  * files), Python distributions, Go binaries (modules and the standard library) and Maven
  * pom.properties. A package found in several places is listed once, at the first.
  */
@@ -92,6 +94,7 @@ export function detectPackages(files: ImageFiles): Detection {
     else if (path.startsWith(dpkgStatusDir))
       osPackages(parseDpkgStatus(content.toString('utf8'), false), path, layer);
     else if (path === apkInstalled) osPackages(parseApkInstalled(content.toString('utf8')), path, layer);
+    else if (rpmdbPaths.includes(path)) osPackages(parseRpmDatabase(content), path, layer);
     else if (isNpmLock(path)) language('npm', 'npm', parseNpmLock(content), path, layer);
     else if (isNpmManifest(path))
       language(

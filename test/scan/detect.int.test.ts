@@ -204,3 +204,75 @@ describe('a layer that is not a tar', () => {
     ).rejects.toThrow();
   });
 });
+
+describe('SQLite rpm databases', () => {
+  /** An RPM header blob with string tags (and an optional INT32 epoch), as rpmdb.sqlite stores them. */
+  function rpmHeader(fields: { name: string; version: string; release: string; epoch?: number }): Buffer {
+    const entries: [number, number, Buffer][] = [
+      [1000, 6, Buffer.from(`${fields.name}\0`)],
+      [1001, 6, Buffer.from(`${fields.version}\0`)],
+      [1002, 6, Buffer.from(`${fields.release}\0`)],
+      [1044, 6, Buffer.from(`${fields.name}-${fields.version}-${fields.release}.src.rpm\0`)],
+    ];
+    if (fields.epoch !== undefined) {
+      const epoch = Buffer.alloc(4);
+      epoch.writeInt32BE(fields.epoch);
+      entries.push([1003, 4, epoch]);
+    }
+    const index = Buffer.alloc(entries.length * 16);
+    const data: Buffer[] = [];
+    let offset = 0;
+    entries.forEach(([tag, type, value], i) => {
+      // INT32 data is 4-byte aligned in real headers.
+      const pad = type === 4 ? (4 - (offset % 4)) % 4 : 0;
+      if (pad) data.push(Buffer.alloc(pad));
+      offset += pad;
+      index.writeUInt32BE(tag, i * 16);
+      index.writeUInt32BE(type, i * 16 + 4);
+      index.writeUInt32BE(offset, i * 16 + 8);
+      index.writeUInt32BE(1, i * 16 + 12);
+      data.push(value);
+      offset += value.length;
+    });
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(entries.length, 0);
+    head.writeUInt32BE(offset, 4);
+    return Buffer.concat([head, index, ...data]);
+  }
+
+  it('reads installed packages of an AlmaLinux image as [epoch:]version-release', async () => {
+    const { default: Sqlite } = await import('better-sqlite3');
+    const { tempDir } = await import('../support/services.js');
+    const work = await tempDir('berth-rpmdb-');
+    try {
+      const file = path.join(work.dir, 'rpmdb.sqlite');
+      const db = new Sqlite(file);
+      db.exec('create table Packages (hnum integer primary key autoincrement, blob blob not null)');
+      const insert = db.prepare('insert into Packages (blob) values (?)');
+      insert.run(rpmHeader({ name: 'openssl-libs', version: '3.0.7', release: '27.el9', epoch: 1 }));
+      insert.run(rpmHeader({ name: 'bash', version: '5.1.8', release: '6.el9_1' }));
+      insert.run(rpmHeader({ name: 'gpg-pubkey', version: 'b86b3716', release: '61e69f29' }));
+      db.close();
+      // The database is binary: the layer is built from bytes.
+      const pack = tar.pack();
+      pack.entry({ name: 'etc/os-release' }, 'NAME="AlmaLinux"\nID="almalinux"\nVERSION_ID="9.3"\n');
+      pack.entry({ name: 'var/lib/rpm/rpmdb.sqlite' }, readFileSync(file));
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of pack) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const layers: LayerRef[] = [
+        { digest: sha256(bytes), mediaType: 'application/vnd.oci.image.layer.v1.tar' },
+      ];
+      const files = await readImageFiles(layers, async () => Readable.from([bytes]), scanSelector);
+      const { os, packages } = detectPackages(files);
+      expect(os?.ecosystem).toBe('AlmaLinux:9');
+      expect(packages.map((p) => [p.ecosystem, p.name, p.version])).toEqual([
+        ['AlmaLinux:9', 'openssl-libs', '1:3.0.7-27.el9'],
+        ['AlmaLinux:9', 'bash', '5.1.8-6.el9_1'],
+      ]);
+    } finally {
+      await work.remove();
+    }
+  });
+});
