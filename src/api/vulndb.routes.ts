@@ -92,4 +92,20 @@ export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (
       return empty(reply, 202);
     },
   );
+
+  app.post(
+    '/system/scanAll/now',
+    {
+      schema: {
+        tags: ['scanAll'],
+        summary: 'Scan every image and index in the registry now (system administrators)',
+        response: { 202: noContent('Queued'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireSysAdmin(request);
+      await scanScheduler.scanAll();
+      return empty(reply, 202);
+    },
+  );
 };

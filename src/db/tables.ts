@@ -199,7 +199,7 @@ export interface JobTable {
   kind: string;
   /** JSON. */
   payload: string;
-  /** At most one queued or running job per key (a scan of one digest, say). */
+  /** At most one waiting (queued) job per key (a scan of one digest, say). */
   dedupe_key: string | null;
   status: JobStatus;
   attempts: Generated<number>;

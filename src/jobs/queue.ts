@@ -10,7 +10,10 @@ export interface Job {
 }
 
 export interface EnqueueOptions {
-  /** Skips the job when one with this key is already queued or running. */
+  /**
+   * Skips the job when one with this key is already waiting. A running one does not count: it may be
+   * working from what the new job is about (a rescan after a database update, say).
+   */
   readonly dedupeKey?: string;
   readonly runAfter?: number;
   readonly maxAttempts?: number;
@@ -36,7 +39,7 @@ export class JobQueue {
     private readonly options: QueueOptions,
   ) {}
 
-  /** Adds a job; returns false when a job with the same dedupe key is already waiting or running. */
+  /** Adds a job; returns false when a job with the same dedupe key is already waiting to run. */
   async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}): Promise<boolean> {
     const now = this.options.now();
     const values = {
@@ -58,9 +61,7 @@ export class JobQueue {
       insert into jobs (kind, payload, dedupe_key, status, max_attempts, run_after, created_at, updated_at)
       select ${values.kind}, ${values.payload}, ${key}, 'queued', cast(${values.max_attempts} as integer),
         cast(${values.run_after} as bigint), cast(${now} as bigint), cast(${now} as bigint)
-      where not exists (select 1 from jobs where dedupe_key = ${key} and status in ('queued', 'running'))`.execute(
-      this.db,
-    );
+      where not exists (select 1 from jobs where dedupe_key = ${key} and status = 'queued')`.execute(this.db);
     return Number(result.numAffectedRows ?? 0) > 0;
   }
 

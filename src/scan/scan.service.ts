@@ -73,7 +73,10 @@ export class ScanService {
     private readonly vulndb: VulnDbService,
   ) {}
 
-  /** Marks the digest as waiting for a scan (the overview shows Pending until it runs). */
+  /**
+   * Marks the digest as waiting for a scan (the overview shows Pending until it runs). A digest with a
+   * successful report keeps it until the new scan succeeds: the policy gate goes on judging by it.
+   */
   async markPending(digest: string): Promise<void> {
     const now = this.ctx.now();
     const values = {
@@ -86,7 +89,9 @@ export class ScanService {
     await this.ctx.db
       .insertInto('scan_reports')
       .values({ digest, scanner: builtInScanner, ...values })
-      .onConflict((oc) => oc.columns(['digest', 'scanner']).doUpdateSet(values))
+      .onConflict((oc) =>
+        oc.columns(['digest', 'scanner']).doUpdateSet(values).where('scan_reports.status', '!=', 'Success'),
+      )
       .execute();
   }
 
@@ -94,13 +99,18 @@ export class ScanService {
   async scan(repository: string, digest: string): Promise<ScanReport> {
     const started = this.ctx.now();
     const reportId = randomUUID();
-    await this.store(digest, {
-      report_id: reportId,
-      status: 'Running',
-      started_at: started,
-      finished_at: null,
-      error: null,
-    });
+    // A rescan leaves the last successful report in place until it has a new one (or fails).
+    const previous = await this.report(digest);
+    const rescan = previous?.status === 'Success';
+    if (!rescan) {
+      await this.store(digest, {
+        report_id: reportId,
+        status: 'Running',
+        started_at: started,
+        finished_at: null,
+        error: null,
+      });
+    }
     try {
       const details = await this.details(repository, digest, new Set());
       const { severity, summary } = summarize(details.findings);
@@ -116,13 +126,23 @@ export class ScanService {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.store(digest, {
-        report_id: reportId,
-        status: 'Error',
-        started_at: started,
-        finished_at: this.ctx.now(),
-        error: message.slice(0, 2000),
-      });
+      if (rescan) {
+        // The previous findings stand; the failure is noted beside them.
+        await this.ctx.db
+          .updateTable('scan_reports')
+          .set({ error: `the last rescan failed: ${message}`.slice(0, 2000) })
+          .where('digest', '=', digest)
+          .where('scanner', '=', builtInScanner)
+          .execute();
+      } else {
+        await this.store(digest, {
+          report_id: reportId,
+          status: 'Error',
+          started_at: started,
+          finished_at: this.ctx.now(),
+          error: message.slice(0, 2000),
+        });
+      }
       this.ctx.logger.warn({ module: 'scan', repository, digest, err: error }, 'scan failed');
     }
     return (await this.report(digest)) as ScanReport;
@@ -199,6 +219,18 @@ export class ScanService {
     visiting: Set<string>,
   ): Promise<ScanDetails> {
     return (await this.storedDetails(digest)) ?? this.details(repository, digest, visiting);
+  }
+
+  /** Every image and index in the registry (not their referrers), each with one repository that holds it. */
+  async allArtifacts(): Promise<{ repository: string; digest: string }[]> {
+    const rows = await this.ctx.db
+      .selectFrom('manifests as m')
+      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+      .select(['m.digest', (eb) => eb.fn.min('r.name').as('repository')])
+      .where('m.subject_digest', 'is', null)
+      .groupBy('m.digest')
+      .execute();
+    return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
   }
 
   /** Every digest with a report, and one repository that holds it (where a rescan reads it from). */

@@ -41,9 +41,19 @@ export class ScanScheduler {
   }
 
   /** Queues a new scan of every artifact scanned before (after the database changed). */
-  async rescanAll(): Promise<number> {
-    const targets = await this.scans.scannedArtifacts();
+  rescanAll(): Promise<number> {
+    return this.enqueueAll(this.scans.scannedArtifacts());
+  }
+
+  /** Queues a scan of every image and index in the registry ("scan all"). */
+  scanAll(): Promise<number> {
+    return this.enqueueAll(this.scans.allArtifacts());
+  }
+
+  private async enqueueAll(list: Promise<{ repository: string; digest: string }[]>): Promise<number> {
+    const targets = await list;
     for (const { repository, digest } of targets) {
+      await this.scans.markPending(digest);
       await this.queue.enqueue(scanJob, { repository, digest } satisfies ScanPayload, {
         dedupeKey: `scan ${digest}`,
       });

@@ -314,6 +314,7 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
         '/api/v2.0/admission',
         '/api/v2.0/vulndb/import',
         '/api/v2.0/vulndb/update',
+        '/api/v2.0/system/scanAll/now',
         '/api/v2.0/system/CVEAllowlist',
         '/api/v2.0/statistics',
         '/api/v2.0/robots',

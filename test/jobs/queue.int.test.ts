@@ -32,6 +32,11 @@ describe.each(['sqlite', 'postgres'] as const)('durable job queue (%s)', (kind) 
     expect(ids).toHaveLength(20);
     expect(new Set(ids).size).toBe(20);
     expect(await a.claim(['scan'], 5)).toEqual([]);
+    // A running job does not absorb a new request: it may be working from stale data.
+    expect(await a.enqueue('scan', { digest: 'd2' }, { dedupeKey: 'scan d2' })).toBe(true);
+    const [rerun] = await a.claim(['scan'], 5);
+    expect(rerun?.payload).toEqual({ digest: 'd2' });
+    await a.complete(rerun as NonNullable<typeof rerun>);
     for (const job of first) await a.complete(job);
     for (const job of second) await b.complete(job);
     // Done jobs free the key.
