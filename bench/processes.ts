@@ -58,7 +58,7 @@ export async function startBerth(root: string, dir: string): Promise<Registry> {
   // The same V8 setting as `npm start`: a smaller young generation keeps RSS flat under load.
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=8', path.join(root, 'dist/cli/index.js'), 'serve'],
+    ['--max-semi-space-size=4', path.join(root, 'dist/cli/index.js'), 'serve'],
     {
       env: {
         PATH: process.env.PATH ?? '',
