@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/index.js';
 import { type ActiveSession, csrfMatches, type SessionService } from '../domain/session/index.js';
 import { BerthError } from '../lib/errors.js';
-import { readLimited } from '../lib/streams.js';
+import { readForm } from '../lib/streams.js';
 import { empty } from './context.js';
 import { apiErrorHandler } from './errors.js';
 
@@ -66,8 +66,8 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesDeps> = async (
 ) => {
   app.setErrorHandler(apiErrorHandler);
   app.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => {
-    readLimited(payload, 16 * 1024).then(
-      (body) => done(null, Object.fromEntries(new URLSearchParams(body.toString('utf8')))),
+    readForm(payload, 16 * 1024).then(
+      (fields) => done(null, fields),
       (error: Error) => done(error),
     );
   });

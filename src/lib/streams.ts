@@ -39,3 +39,11 @@ export async function readLimited(source: NodeJS.ReadableStream, limit: number):
   }
   return Buffer.concat(chunks, total);
 }
+
+/** An `application/x-www-form-urlencoded` body as its fields, read up to `limit` bytes. */
+export async function readForm(
+  source: NodeJS.ReadableStream,
+  limit: number,
+): Promise<Record<string, string>> {
+  return Object.fromEntries(new URLSearchParams((await readLimited(source, limit)).toString('utf8')));
+}

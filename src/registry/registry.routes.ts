@@ -95,7 +95,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
           deps.events({
             operation: 'pull',
             resourceType: 'artifact',
-            resource: `${route.name}${route.reference.includes(':') ? '@' : ':'}${route.reference}`,
+            resource: artifactResource(route.name, route.reference),
             operator,
             success: false,
             projectName: route.name.split('/')[0],
@@ -139,6 +139,10 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
   }
 }
 
+/** `repo:tag` or `repo@digest`, as the audit log names an artifact. */
+const artifactResource = (name: string, reference: string) =>
+  `${name}${reference.includes(':') ? '@' : ':'}${reference}`;
+
 /** Pulls, pushes and deletions of manifests, tag and blob deletions go to the event bus (the audit log). */
 function report(
   events: EventSink,
@@ -155,7 +159,7 @@ function report(
     return;
   }
   const byDigest = route.reference.includes(':');
-  const resource = `${route.name}${byDigest ? '@' : ':'}${route.reference}`;
+  const resource = artifactResource(route.name, route.reference);
   const operation = method === 'GET' ? 'pull' : method === 'PUT' ? 'push' : 'delete';
   const resourceType = operation === 'delete' && !byDigest ? 'tag' : 'artifact';
   const digest = reply.getHeader('docker-content-digest');

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Access, parseScopes, type SecurityContext } from '../auth/index.js';
 import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
-import { readLimited } from '../lib/streams.js';
+import { readForm } from '../lib/streams.js';
 import type { RegistryAuthDeps } from './authorize.js';
 import { registryErrorHandler } from './errors.js';
 
@@ -24,8 +24,8 @@ const many = (value: string | string[] | undefined): string[] =>
 export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): Promise<void> {
   app.setErrorHandler(registryErrorHandler);
   app.addContentTypeParser('application/x-www-form-urlencoded', (_request, payload, done) => {
-    readLimited(payload, 64 * 1024).then(
-      (body) => done(null, Object.fromEntries(new URLSearchParams(body.toString('utf8')))),
+    readForm(payload, 64 * 1024).then(
+      (fields) => done(null, fields),
       (error: Error) => done(error),
     );
   });

@@ -1,5 +1,5 @@
 import { parseApkInstalled } from './detectors/apk.js';
-import { type DpkgPackage, parseDpkgStatus } from './detectors/dpkg.js';
+import { type OsPackage, parseDpkgStatus } from './detectors/dpkg.js';
 import { parseGoBuildInfo } from './detectors/go.js';
 import {
   isNpmLock,
@@ -64,7 +64,7 @@ export function detectPackages(files: ImageFiles): Detection {
     const key = `${pkg.ecosystem}\u0000${pkg.name}\u0000${pkg.version}`;
     if (!found.has(key)) found.set(key, pkg);
   };
-  const osPackages = (list: DpkgPackage[], location: string, layer: string) => {
+  const osPackages = (list: OsPackage[], location: string, layer: string) => {
     for (const p of list)
       add({
         type: 'os',

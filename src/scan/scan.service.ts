@@ -42,7 +42,7 @@ export const builtInScanner = 'Berth';
 const layerTypes = /(\.tar|tar\.gzip|\.tar\+gzip|\.tar\+zstd)$/;
 
 /** Media types of layers that are file system tars (OCI and Docker image layers). */
-export const isImageLayer = (mediaType: string) =>
+const isImageLayer = (mediaType: string) =>
   layerTypes.test(mediaType) && !mediaType.includes('foreign') && !mediaType.includes('nondistributable');
 
 function summarize(findings: readonly Finding[]): { severity: Severity; summary: VulnerabilitySummary } {

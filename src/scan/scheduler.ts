@@ -25,8 +25,8 @@ export class ScanScheduler {
     private readonly projects: ProjectService,
     private readonly logger: Logger,
     private readonly wake: () => void,
-    private readonly sboms?: SbomPublisher,
-    private readonly updater?: VulnDbUpdater,
+    private readonly sboms: SbomPublisher,
+    private readonly updater: VulnDbUpdater,
   ) {}
 
   /** Queues an update of the vulnerability database from the mirror (one at a time). */
@@ -64,7 +64,6 @@ export class ScanScheduler {
 
   /** Job: update the database; when records changed, rescan what was scanned. */
   readonly updateHandler: JobHandler = async () => {
-    if (!this.updater) return;
     const outcome = await this.updater.update();
     if (outcome.changed) {
       const queued = await this.rescanAll();
@@ -103,7 +102,7 @@ export class ScanScheduler {
   readonly handler: JobHandler = async (payload) => {
     const { repository, digest } = payload as ScanPayload;
     const report = await this.scans.scan(repository, digest);
-    if (report.status !== 'Success' || !this.sboms) return;
+    if (report.status !== 'Success') return;
     const details = await this.scans.storedDetails(digest);
     if (details) await this.sboms.publish(repository, digest, details);
   };

@@ -1,7 +1,6 @@
-import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
@@ -31,6 +30,17 @@ async function layerOf(files: Record<string, string>): Promise<Buffer> {
   return gzipSync(Buffer.concat(chunks));
 }
 
+/** An OSV archive (member name → record, or raw text for a broken member), as bytes. */
+async function zipOf(members: Record<string, unknown>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, content] of Object.entries(members))
+    zip.addBuffer(Buffer.from(typeof content === 'string' ? content : JSON.stringify(content)), name);
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 const debian = (packages: string) => ({
   'etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
   'var/lib/dpkg/status': packages,
@@ -55,10 +65,11 @@ describe.each([
     admin = await adminApiClient(b.server.url);
     work = await tempDir('berth-scan-api-');
     expect((await admin.call('PUT', '/projects/auto', { metadata: { auto_scan: 'true' } })).status).toBe(200);
-    const zip = new yazl.ZipFile();
-    zip.addBuffer(
-      Buffer.from(
-        JSON.stringify({
+    const file = path.join(work.dir, 'all.zip');
+    await writeFile(
+      file,
+      await zipOf({
+        'DEBIAN-CVE-2023-0001.json': {
           id: 'DEBIAN-CVE-2023-0001',
           modified: '2026-01-01T00:00:00Z',
           aliases: ['CVE-2023-0001'],
@@ -70,24 +81,15 @@ describe.each([
               ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.11-1~deb12u2' }] }],
             },
           ],
-        }),
-      ),
-      'DEBIAN-CVE-2023-0001.json',
-    );
-    zip.addBuffer(
-      Buffer.from(
-        JSON.stringify({
+        },
+        'DEBIAN-CVE-2024-0002.json': {
           id: 'DEBIAN-CVE-2024-0002',
           modified: '2026-01-01T00:00:00Z',
           database_specific: { severity: 'low' },
           affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, versions: ['1:1.2.13.dfsg-1'] }],
-        }),
-      ),
-      'DEBIAN-CVE-2024-0002.json',
+        },
+      }),
     );
-    zip.end();
-    const file = path.join(work.dir, 'all.zip');
-    await pipeline(zip.outputStream, createWriteStream(file));
     const handle = await b.database.open();
     try {
       await new VulnDbService({
@@ -399,14 +401,6 @@ describe.each([
   });
 
   it('imports OSV archives through the API and shows the database in systeminfo', async () => {
-    const zipOf = async (members: Record<string, string>) => {
-      const zip = new yazl.ZipFile();
-      for (const [name, text] of Object.entries(members)) zip.addBuffer(Buffer.from(text), name);
-      zip.end();
-      const chunks: Buffer[] = [];
-      for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    };
     const record = JSON.stringify({
       id: 'GHSA-test-0001',
       modified: '2026-03-01T00:00:00Z',
@@ -537,28 +531,18 @@ describe.each([
 describe('vulnerability database updates from a mirror', () => {
   const overrides: Record<string, unknown> = { 'jobs.pollMs': 20, 'vulndb.ecosystems': ['Debian', 'npm'] };
   const requested: string[] = [];
-  let archive = Buffer.alloc(0);
+  let archive: Buffer = Buffer.alloc(0);
   let mirror: Server;
 
   beforeAll(async () => {
-    const zip = new yazl.ZipFile();
-    zip.addBuffer(
-      Buffer.from(
-        JSON.stringify({
-          id: 'DEBIAN-CVE-2025-0003',
-          modified: '2026-06-01T00:00:00Z',
-          database_specific: { severity: 'medium' },
-          affected: [
-            { package: { ecosystem: 'Debian:12', name: 'openssl' }, versions: ['3.0.11-1~deb12u2'] },
-          ],
-        }),
-      ),
-      'DEBIAN-CVE-2025-0003.json',
-    );
-    zip.end();
-    const chunks: Buffer[] = [];
-    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-    archive = Buffer.concat(chunks);
+    archive = await zipOf({
+      'DEBIAN-CVE-2025-0003.json': {
+        id: 'DEBIAN-CVE-2025-0003',
+        modified: '2026-06-01T00:00:00Z',
+        database_specific: { severity: 'medium' },
+        affected: [{ package: { ecosystem: 'Debian:12', name: 'openssl' }, versions: ['3.0.11-1~deb12u2'] }],
+      },
+    });
     mirror = createServer((req, res) => {
       requested.push(req.url ?? '');
       if (req.url === '/Debian/all.zip') res.end(archive);

@@ -1,8 +1,8 @@
-import type { DpkgPackage } from './dpkg.js';
+import type { OsPackage } from './dpkg.js';
 
 /** The installed packages of Alpine's `/lib/apk/db/installed` (P: name, V: version, o: origin). */
-export function parseApkInstalled(text: string): DpkgPackage[] {
-  const packages: DpkgPackage[] = [];
+export function parseApkInstalled(text: string): OsPackage[] {
+  const packages: OsPackage[] = [];
   for (const block of text.split(/\n\s*\n/)) {
     const fields = new Map<string, string>();
     for (const line of block.split('\n')) {

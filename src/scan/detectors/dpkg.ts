@@ -1,5 +1,5 @@
-/** A package of a Debian-style database. */
-export interface DpkgPackage {
+/** A package of an OS package database (dpkg, apk, rpm). */
+export interface OsPackage {
   readonly name: string;
   readonly version: string;
   /** The source package (what Debian and Ubuntu advisories name). */
@@ -33,8 +33,8 @@ export function stanzas(text: string): Map<string, string>[] {
  * The installed packages of `/var/lib/dpkg/status` (or a `status.d/` file of a distroless image):
  * only those whose Status is `install ok installed`. `Source: name (version)` names the source package.
  */
-export function parseDpkgStatus(text: string, requireStatus = true): DpkgPackage[] {
-  const packages: DpkgPackage[] = [];
+export function parseDpkgStatus(text: string, requireStatus = true): OsPackage[] {
+  const packages: OsPackage[] = [];
   for (const stanza of stanzas(text)) {
     const name = stanza.get('Package');
     const version = stanza.get('Version');

@@ -3,7 +3,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import type { DpkgPackage } from './dpkg.js';
+import type { OsPackage } from './dpkg.js';
 
 export const rpmdbPaths = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
 
@@ -56,7 +56,7 @@ export function parseRpmHeader(
  * `[epoch:]version-release`. Advisories for these distributions name binary packages, so the name is
  * what is matched. The database is read from a temporary copy (SQLite needs a file).
  */
-export function parseRpmDatabase(content: Buffer): DpkgPackage[] {
+export function parseRpmDatabase(content: Buffer): OsPackage[] {
   const file = path.join(tmpdir(), `berth-rpmdb-${randomUUID()}.sqlite`);
   writeFileSync(file, content);
   try {
@@ -64,7 +64,7 @@ export function parseRpmDatabase(content: Buffer): DpkgPackage[] {
     const db = new Sqlite(file, { fileMustExist: true });
     try {
       const rows = db.prepare('select blob from Packages').all() as { blob: Buffer }[];
-      const packages: DpkgPackage[] = [];
+      const packages: OsPackage[] = [];
       for (const row of rows) {
         const header = parseRpmHeader(row.blob);
         if (!header || header.name === 'gpg-pubkey') continue;

@@ -1,3 +1,5 @@
+import { splitEpoch } from './epoch.js';
+
 /**
  * Debian version ordering (dpkg's verrevcmp): `[epoch:]upstream[-revision]`, where `~` sorts before
  * everything, even the end of the string, letters before other characters, and digit runs compare as
@@ -11,10 +13,7 @@ export function compareDpkg(a: string, b: string): number {
 }
 
 function parseDpkg(version: string): { epoch: bigint; upstream: string; revision: string } {
-  const trimmed = version.trim();
-  const colon = trimmed.indexOf(':');
-  const epoch = colon > 0 && /^\d+$/.test(trimmed.slice(0, colon)) ? BigInt(trimmed.slice(0, colon)) : 0n;
-  const rest = colon > 0 ? trimmed.slice(colon + 1) : trimmed;
+  const { epoch, rest } = splitEpoch(version);
   const dash = rest.lastIndexOf('-');
   return dash > 0
     ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) }

@@ -1,3 +1,5 @@
+import { splitEpoch } from './epoch.js';
+
 /**
  * RPM version ordering: `[epoch:]version[-release]`, epoch as a number (absent: 0), version and
  * release each by rpmvercmp (alphanumeric segments, `~` before anything, `^` after the end).
@@ -14,10 +16,7 @@ export function compareRpm(a: string, b: string): number {
 }
 
 function parseEvr(evr: string): { epoch: bigint; version: string; release: string | undefined } {
-  const trimmed = evr.trim();
-  const colon = trimmed.indexOf(':');
-  const epoch = colon > 0 && /^\d+$/.test(trimmed.slice(0, colon)) ? BigInt(trimmed.slice(0, colon)) : 0n;
-  const rest = colon > 0 ? trimmed.slice(colon + 1) : trimmed;
+  const { epoch, rest } = splitEpoch(evr);
   const dash = rest.lastIndexOf('-');
   return dash > 0
     ? { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) }

@@ -12,7 +12,7 @@ import type { ScanScheduler, VulnDbService } from '../scan/index.js';
 import { empty, noContent, report, requireSysAdmin } from './context.js';
 import { errorResponses, VulnDbImport } from './schemas.js';
 
-export interface VulnDbRoutesDeps {
+export interface ScannerAdminRoutesDeps {
   readonly vulndb: VulnDbService;
   readonly scanScheduler: ScanScheduler;
   readonly events: EventSink;
@@ -22,10 +22,11 @@ export interface VulnDbRoutesDeps {
 const maxArchiveBytes = 2 * 1024 ** 3;
 
 /**
- * Offline import for air-gapped sites: the body is an OSV `all.zip`, streamed to a temporary file
- * (never held in memory), then imported as `berth vulndb import` does.
+ * Administration of the built-in scanner: the vulnerability database (offline import for air-gapped
+ * sites, whose body is an OSV `all.zip` streamed to a temporary file and imported as `berth vulndb
+ * import` does; update from the mirror) and scanning everything.
  */
-export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (
+export const scannerAdminRoutes: FastifyPluginAsyncTypebox<ScannerAdminRoutesDeps> = async (
   app,
   { vulndb, scanScheduler, events },
 ) => {
