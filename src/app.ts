@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { apiPlugin, sessionRoutes } from './api/index.js';
-import { Authenticator, LoginThrottle, RegistryAccess, TokenService } from './auth/index.js';
+import { Authenticator, LoginThrottle, RegistryAccess, scannerPrefix, TokenService } from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
 import { ArtifactService, PullActivity } from './domain/artifact/index.js';
@@ -22,11 +22,15 @@ import { EventBus } from './events/index.js';
 import { JobQueue, JobRunner } from './jobs/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import {
+  AdapterClient,
   AllowlistService,
+  ExternalScanner,
   SbomPublisher,
+  ScannerRegistrations,
   ScanScheduler,
   ScanService,
   scanJob,
+  scanReportJob,
   VulnDbService,
   VulnDbUpdater,
   VulnerabilityPolicy,
@@ -58,11 +62,14 @@ export interface Services {
   readonly vulndb: VulnDbService;
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
+  readonly scanners: ScannerRegistrations;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
   readonly access: RegistryAccess;
+  /** The address this process listens at, once it does (where scanner adapters pull from by default). */
+  readonly listening: { url: string };
 }
 
 const version = (
@@ -102,17 +109,36 @@ export function createServices(deps: AppDeps, config: Config): Services {
   });
   const sboms = new SbomPublisher(ctx, blobs, manifests, { name: 'Berth', version });
   const updater = new VulnDbUpdater(vulndb, deps.logger, config.vulndb);
-  const scanScheduler = new ScanScheduler(
+  const tokens = new TokenService(deps.database.db, {
+    issuer: 'berth',
+    expirySeconds: config.auth.tokenExpirySeconds,
+    now: ctx.now,
+  });
+  const adapters = new AdapterClient();
+  const scanners = new ScannerRegistrations(ctx, adapters, vulndb, version);
+  const listening = { url: '' };
+  const scanScheduler = new ScanScheduler({
     queue,
     scans,
     projects,
-    deps.logger,
-    () => jobs.wake(),
+    logger: deps.logger,
+    wake: () => jobs.wake(),
     sboms,
     updater,
-  );
+    registrations: scanners,
+    external: new ExternalScanner(scans, scanners, adapters, tokens, {
+      service: config.auth.tokenService,
+      registryUrl: (internal) =>
+        (!internal && config.externalUrl) || config.scanners.internalRegistryUrl || listening.url,
+      pullTokenSeconds: config.scanners.pullTokenMinutes * 60,
+      reportTimeoutMs: config.scanners.reportTimeoutMinutes * 60_000,
+      now: ctx.now,
+    }),
+    now: ctx.now,
+  });
   jobs.handle(vulndbUpdateJob, scanScheduler.updateHandler);
   jobs.handle(scanJob, scanScheduler.handler);
+  jobs.handle(scanReportJob, scanScheduler.reportHandler);
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
@@ -120,8 +146,10 @@ export function createServices(deps: AppDeps, config: Config): Services {
     vulndb,
     scans,
     scanScheduler,
+    scanners,
+    listening,
     allowlists,
-    policy: new VulnerabilityPolicy(scans, allowlists),
+    policy: new VulnerabilityPolicy(scans, allowlists, scanners),
     users,
     projects,
     members: new MemberService(ctx),
@@ -134,11 +162,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
       idleMs: config.auth.sessionIdleMinutes * 60_000,
       maxMs: config.auth.sessionMaxHours * 3_600_000,
     }),
-    tokens: new TokenService(deps.database.db, {
-      issuer: 'berth',
-      expirySeconds: config.auth.tokenExpirySeconds,
-      now: ctx.now,
-    }),
+    tokens,
     access: new RegistryAccess(projects),
     authenticator: new Authenticator(users, robots, projects, {
       events: events.emit,
@@ -150,6 +174,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
         windowMs: config.auth.loginWindowSeconds * 1000,
         now: ctx.now,
       }),
+      tokens,
+      service: config.auth.tokenService,
     }),
     blobs,
     uploads: new UploadService(ctx, blobs, {
@@ -218,7 +244,9 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     catalogMaxEntries: config.registry.catalogMaxEntries,
     auth,
     events: services.events.emit,
-    pullGate: async (repository: string, digest: string) => {
+    pullGate: async (repository: string, digest: string, operator: string) => {
+      // A scanner adapter pulls what it was asked to scan, whatever an earlier scan found.
+      if (operator.startsWith(scannerPrefix)) return;
       const project = await services.projects.find(repository.split('/')[0] as string);
       if (project) await services.policy.check(project, digest);
     },
@@ -246,6 +274,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       sessions: services.sessions,
       scans: services.scans,
       scanScheduler: services.scanScheduler,
+      scanners: services.scanners,
       allowlists: services.allowlists,
       policy: services.policy,
       vulndb: services.vulndb,

@@ -53,6 +53,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       })
     : undefined;
   const url = await app.listen({ host: config.host, port: config.port });
+  services.listening.url = url;
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 

@@ -12,6 +12,7 @@ import type { SessionService } from '../domain/session/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type {
   AllowlistService,
+  ScannerRegistrations,
   ScanScheduler,
   ScanService,
   VulnDbService,
@@ -27,6 +28,7 @@ import { projectRoutes } from './projects.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
 import { scannerAdminRoutes } from './scanner-admin.routes.js';
+import { scannerRoutes } from './scanners.routes.js';
 import { sharedSchemas } from './schemas.js';
 import { searchRoutes } from './search.routes.js';
 import { sessionOf } from './session.routes.js';
@@ -45,6 +47,7 @@ export interface ApiDeps {
   readonly sessions: SessionService;
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
+  readonly scanners: ScannerRegistrations;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly vulndb: VulnDbService;
@@ -86,4 +89,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(allowlistRoutes, deps);
   await app.register(admissionRoutes, deps);
   await app.register(scannerAdminRoutes, deps);
+  await app.register(scannerRoutes, deps);
 };

@@ -29,6 +29,7 @@ const harbor: Readonly<Record<ErrorCode, readonly [string, number]>> = {
   METHOD_UNKNOWN: ['METHOD_NOT_ALLOWED', 405],
   UNSUPPORTED: ['METHOD_NOT_ALLOWED', 405],
   REFERENCED: ['PRECONDITION', 412],
+  UPSTREAM_FAILED: ['BAD_GATEWAY', 502],
 };
 
 /** A refusal that ends by itself (TOOMANYREQUESTS) says when, in Retry-After. */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Action, Resource } from '../auth/index.js';
-import type { Project } from '../db/index.js';
+import type { Project, ScannerRegistration } from '../db/index.js';
 import type {
   AccessoryView,
   ArtifactService,
@@ -14,9 +14,11 @@ import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import {
-  builtInScanner,
+  builtInScannerId,
   cyclonedxDocument,
   cyclonedxMediaType,
+  type ScannerInfo,
+  type ScannerRegistrations,
   type ScanReport,
   type ScanScheduler,
   type ScanService,
@@ -42,6 +44,7 @@ export interface RepositoryRoutesDeps {
   readonly artifacts: ArtifactService;
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
+  readonly scanners: ScannerRegistrations;
   readonly events: EventSink;
   readonly version: string;
 }
@@ -92,11 +95,16 @@ const encodedRepository = (name: string) =>
 
 export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> = async (
   app,
-  { projects, artifacts, scans, scanScheduler, events, version },
+  { projects, artifacts, scans, scanScheduler, scanners, events, version },
 ) => {
-  const scanner = { name: builtInScanner, vendor: 'Berth', version };
+  const builtIn: ScannerInfo = { name: 'Berth', vendor: 'Berth', version };
+  /** The scanner as a report names it: the built-in one, or the adapter as it described itself. */
+  const scannerOf = (registration: ScannerRegistration, own: ScannerInfo | undefined): ScannerInfo =>
+    registration.uuid === builtInScannerId
+      ? builtIn
+      : (own ?? { name: registration.name, vendor: '', version: '' });
 
-  const overviewOf = (report: ScanReport) => ({
+  const overviewOf = (report: ScanReport, registration: ScannerRegistration) => ({
     report_id: report.reportId,
     scan_status: report.status,
     severity: report.severity,
@@ -109,7 +117,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
     start_time: iso(report.startedAt),
     ...(report.finishedAt === undefined ? {} : { end_time: iso(report.finishedAt) }),
     complete_percent: report.status === 'Success' || report.status === 'Error' ? 100 : 0,
-    scanner,
+    scanner: scannerOf(registration, report.summary.scanner),
   });
 
   const authorized = (request: FastifyRequest, projectName: string, resource: Resource, action: Action) =>
@@ -148,10 +156,12 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
     creation_time: iso(a.createdAt),
   });
 
+  /** An artifact in Harbor's shape; `scanner` is the project's (its report makes the scan overview). */
   async function artifactOf(
     project: Project,
     view: ArtifactView,
     options: { with_tag: boolean; with_accessory: boolean; with_scan_overview: boolean },
+    scanner: ScannerRegistration | undefined,
   ) {
     const base = `/api/v2.0/projects/${project.name}/repositories/${encodedRepository(view.repositoryName)}/artifacts/${view.digest}`;
     const extra = view.type === 'IMAGE' ? await artifacts.extraAttrs(view) : undefined;
@@ -186,14 +196,17 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
             accessories: (await artifacts.accessories(view)).map(accessoryOf),
           }
         : {}),
-      ...(options.with_scan_overview ? await scanOverview(view.digest) : {}),
+      ...(scanner ? await scanOverview(view.digest, scanner) : {}),
     };
   }
 
-  async function scanOverview(digest: string) {
-    const report = await scans.report(digest);
-    return report ? { scan_overview: { [vulnerabilityReportType]: overviewOf(report) } } : {};
+  async function scanOverview(digest: string, registration: ScannerRegistration) {
+    const report = await scans.report(digest, registration.uuid);
+    return report ? { scan_overview: { [vulnerabilityReportType]: overviewOf(report, registration) } } : {};
   }
+
+  const overviewScanner = (project: Project, options: { with_scan_overview: boolean }) =>
+    options.with_scan_overview ? scanners.forProject(project.id) : Promise.resolve(undefined);
 
   app.get(
     '/projects/:project_name/repositories',
@@ -321,7 +334,8 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         } as const),
       });
       pageHeaders(request, reply, query, total);
-      return Promise.all(items.map((view) => artifactOf(project, view, query)));
+      const scanner = await overviewScanner(project, query);
+      return Promise.all(items.map((view) => artifactOf(project, view, query, scanner)));
     },
   );
 
@@ -339,7 +353,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
     async (request) => {
       const project = await authorized(request, request.params.project_name, 'artifact', 'read');
       const view = await artifacts.getArtifact(repositoryName(request.params), request.params.reference);
-      return artifactOf(project, view, request.query);
+      return artifactOf(project, view, request.query, await overviewScanner(project, request.query));
     },
   );
 
@@ -486,12 +500,13 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
       },
     },
     async (request) => {
-      await authorized(request, request.params.project_name, 'scan', 'read');
+      const project = await authorized(request, request.params.project_name, 'scan', 'read');
       const name = repositoryName(request.params);
       const view = await artifacts.getArtifact(name, request.params.reference);
+      const registration = await scanners.forProject(project.id);
       const [report, details] = await Promise.all([
-        scans.report(view.digest),
-        scans.storedDetails(view.digest),
+        scans.report(view.digest, registration.uuid),
+        scans.storedDetails(view.digest, registration.uuid),
       ]);
       if (!report || !details) return {} as Record<string, never>;
       return {
@@ -499,7 +514,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
           report_id: report.reportId,
           generated_at: iso(report.finishedAt ?? report.startedAt),
           artifact: { repository: name, digest: view.digest, mime_type: view.manifestMediaType },
-          scanner,
+          scanner: scannerOf(registration, details.scanner),
           severity: report.severity,
           vulnerabilities: details.findings.map((f) => ({
             id: f.id,
@@ -510,8 +525,16 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
             description: f.description,
             links: f.links,
             ...(f.layer ? { layer: { digest: f.layer } } : {}),
-            ...(f.score === undefined ? {} : { preferred_cvss: { score_v3: f.score } }),
-            vendor_attributes: { osv_ids: f.osvIds },
+            ...(f.score === undefined && f.vector === undefined
+              ? {}
+              : {
+                  preferred_cvss: {
+                    ...(f.score === undefined ? {} : { score_v3: f.score }),
+                    ...(f.vector === undefined ? {} : { vector_v3: f.vector }),
+                  },
+                }),
+            ...(f.cweIds ? { cwe_ids: f.cweIds } : {}),
+            vendor_attributes: { ...f.vendorAttributes, osv_ids: f.osvIds },
           })),
         },
       };
@@ -538,15 +561,16 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
       await authorized(request, request.params.project_name, 'scan', 'read');
       const name = repositoryName(request.params);
       const view = await artifacts.getArtifact(name, request.params.reference);
-      const details = await scans.storedDetails(view.digest);
+      // SBOMs are the built-in scanner's (it is the one that lists packages).
+      const details = await scans.storedDetails(view.digest, builtInScannerId);
       if (!details) throw new BerthError('NOT_FOUND', 'the artifact has no SBOM yet: scan it first');
       const subject = { repository: name, digest: view.digest, created: view.pushTime };
       // The documents go out as they are (serialized here: their media types are not plain JSON's).
       return request.query.format === 'cyclonedx'
-        ? reply.type(cyclonedxMediaType).send(JSON.stringify(cyclonedxDocument(subject, details, scanner)))
+        ? reply.type(cyclonedxMediaType).send(JSON.stringify(cyclonedxDocument(subject, details, builtIn)))
         : reply
             .type(spdxMediaType)
-            .send(JSON.stringify(spdxDocument(subject, details, `${scanner.name}-${scanner.version}`)));
+            .send(JSON.stringify(spdxDocument(subject, details, `${builtIn.name}-${builtIn.version}`)));
     },
   );
 

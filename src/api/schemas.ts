@@ -407,8 +407,18 @@ export const VulnerabilityItem = Type.Object(
     description: Type.String(),
     links: Type.Array(Type.String()),
     layer: Type.Optional(Type.Object({ digest: Type.String() })),
-    preferred_cvss: Type.Optional(Type.Object({ score_v3: Type.Optional(Type.Number()) })),
-    vendor_attributes: Type.Object({ osv_ids: Type.Array(Type.String()) }, { additionalProperties: true }),
+    preferred_cvss: Type.Optional(
+      Type.Object({ score_v3: Type.Optional(Type.Number()), vector_v3: Type.Optional(Type.String()) }),
+    ),
+    cwe_ids: Type.Optional(Type.Array(Type.String())),
+    vendor_attributes: Type.Object(
+      {
+        osv_ids: Type.Array(Type.String(), {
+          description: 'the OSV records folded into this entry (empty for an external scanner)',
+        }),
+      },
+      { additionalProperties: true },
+    ),
   },
   { $id: 'VulnerabilityItem' },
 );
@@ -493,7 +503,97 @@ export const VulnDbImport = Type.Object(
   { $id: 'VulnDbImport' },
 );
 
+export const ScannerRegistration = Type.Object(
+  {
+    uuid: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    url: Type.String({ description: 'the adapter base URL (builtin:berth for the built-in scanner)' }),
+    disabled: Type.Boolean(),
+    is_default: Type.Boolean(),
+    auth: Type.String(),
+    access_credential: Type.String({ description: 'never shown: always empty in answers' }),
+    skip_certVerify: Type.Boolean(),
+    use_internal_addr: Type.Boolean(),
+    create_time: time,
+    update_time: time,
+    adapter: Type.String(),
+    vendor: Type.String(),
+    version: Type.String(),
+    health: Type.String({ description: 'healthy or unhealthy (the adapter answered its metadata or not)' }),
+    capabilities: Type.Record(Type.String(), Type.Boolean()),
+  },
+  { $id: 'ScannerRegistration' },
+);
+
+const registrationFields = {
+  name: Type.String({ minLength: 1, maxLength: 128 }),
+  url: Type.String({ minLength: 1, maxLength: 512, description: 'the adapter base URL, http(s)://' }),
+  auth: Type.Optional(
+    Type.String({
+      description: '"", Basic, Bearer or X-ScannerAdapter-API-Key: how Berth signs in to the adapter',
+    }),
+  ),
+  access_credential: Type.Optional(
+    Type.String({
+      maxLength: 4096,
+      description:
+        'user:password (Basic), the token (Bearer) or the key; on update, empty keeps the stored one',
+    }),
+  ),
+};
+
+export const ScannerRegistrationReq = Type.Object(
+  {
+    ...registrationFields,
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    skip_certVerify: Type.Optional(Type.Boolean()),
+    use_internal_addr: Type.Optional(Type.Boolean()),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'ScannerRegistrationReq', additionalProperties: false },
+);
+
+export const ScannerRegistrationSettings = Type.Object(registrationFields, {
+  $id: 'ScannerRegistrationSettings',
+  additionalProperties: false,
+});
+
+export const IsDefault = Type.Object(
+  { is_default: Type.Boolean() },
+  { $id: 'IsDefault', additionalProperties: false },
+);
+
+export const ProjectScanner = Type.Object(
+  { uuid: Type.String({ minLength: 1, maxLength: 64 }) },
+  { $id: 'ProjectScanner', additionalProperties: false },
+);
+
+export const ScannerAdapterMetadata = Type.Object(
+  {
+    scanner: Type.Ref(ScannerInfo),
+    capabilities: Type.Array(
+      Type.Object(
+        {
+          type: Type.Optional(Type.String()),
+          consumes_mime_types: Type.Array(Type.String()),
+          produces_mime_types: Type.Array(Type.String()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+    properties: Type.Record(Type.String(), Type.String()),
+  },
+  { $id: 'ScannerAdapterMetadata' },
+);
+
 export const sharedSchemas = [
+  ScannerRegistration,
+  ScannerRegistrationReq,
+  ScannerRegistrationSettings,
+  IsDefault,
+  ProjectScanner,
+  ScannerAdapterMetadata,
   VulnDbImport,
   CVEAllowlist,
   ScannerInfo,
@@ -545,4 +645,5 @@ export const errorResponses = {
   409: Type.Ref(Errors),
   412: Type.Ref(Errors),
   500: Type.Ref(Errors),
+  502: Type.Ref(Errors),
 };

@@ -8,7 +8,8 @@ import { BerthError } from '../lib/errors.js';
 import { Limiter } from '../lib/limiter.js';
 import { parseBasic } from './basic.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { type Principal, SecurityContext } from './security-context.js';
+import { type Principal, SecurityContext, scannerPrefix } from './security-context.js';
+import type { TokenService } from './token.service.js';
 
 export interface AuthenticatorOptions {
   /** Where failed sign-ins are reported (the audit log). */
@@ -18,6 +19,10 @@ export interface AuthenticatorOptions {
   readonly now: () => number;
   /** Refuses sign-ins for a user name or address after too many failures. */
   readonly throttle: LoginThrottle;
+  /** Verifies the pull tokens scanner adapters present as their password (`scanner$<name>`). */
+  readonly tokens: TokenService;
+  /** The audience of registry tokens. */
+  readonly service: string;
 }
 
 const principalOf = (user: User): Principal => ({
@@ -95,7 +100,15 @@ export class Authenticator {
     let principal: Principal | undefined;
     // Remembered credentials never outlive the account: a robot's cache entry ends when it expires.
     let until = now + this.options.cacheMs;
-    if (username.startsWith(robotPrefix)) {
+    if (username.startsWith(scannerPrefix)) {
+      // A scanner adapter given Basic credentials: its password is the pull token Berth made for it.
+      const token = await this.options.tokens.verify(password, this.options.service);
+      principal =
+        token && !token.refresh && token.subject === username
+          ? { kind: 'scanner', username, sysadmin: false, access: token.access }
+          : undefined;
+      if (token) until = Math.min(until, token.expiresAt);
+    } else if (username.startsWith(robotPrefix)) {
       const robot = await this.robots.authenticate(username, password);
       principal = robot && {
         kind: 'robot',

@@ -6,7 +6,9 @@ export { type Access, covers, formatScope, parseScopes, type Scope } from './sco
 export {
   type Principal,
   type RobotPrincipal,
+  type ScannerPrincipal,
   SecurityContext,
+  scannerPrefix,
   type UserPrincipal,
 } from './security-context.js';
 export { type IssuedToken, type TokenOptions, TokenService, type VerifiedToken } from './token.service.js';

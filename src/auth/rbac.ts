@@ -10,6 +10,7 @@ export type Resource =
   | 'artifact'
   | 'tag'
   | 'scan'
+  | 'scanner'
   | 'robot';
 
 export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'pull' | 'push';
@@ -29,6 +30,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     artifact: all,
     tag: all,
     scan: ['read', 'create'],
+    scanner: ['read', 'create'],
     robot: all,
   },
   [ProjectRole.maintainer]: {
@@ -40,6 +42,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     artifact: all,
     tag: all,
     scan: ['read', 'create'],
+    scanner: ['read'],
     robot: ['read', 'list'],
   },
   [ProjectRole.developer]: {
@@ -51,6 +54,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     artifact: ['read', 'list', 'create'],
     tag: ['list', 'create'],
     scan: ['read', 'create'],
+    scanner: ['read'],
     robot: ['read', 'list'],
   },
   [ProjectRole.guest]: {
@@ -62,6 +66,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     artifact: ['read', 'list'],
     tag: ['list'],
     scan: ['read'],
+    scanner: ['read'],
     robot: ['read', 'list'],
   },
   [ProjectRole.limitedGuest]: {

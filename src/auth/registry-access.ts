@@ -1,5 +1,5 @@
 import type { ProjectService } from '../domain/project/index.js';
-import type { Access, Scope } from './scopes.js';
+import { type Access, covers, type Scope } from './scopes.js';
 import type { SecurityContext } from './security-context.js';
 
 /**
@@ -12,6 +12,15 @@ export class RegistryAccess {
 
   async grant(context: SecurityContext, scopes: readonly Scope[]): Promise<Access[]> {
     const granted: Access[] = [];
+    const principal = context.principal;
+    if (principal?.kind === 'scanner') {
+      // A scanner's pull token names what it may pull; it asks for nothing more.
+      for (const scope of scopes) {
+        const actions = scope.actions.filter((a) => covers(principal.access, scope.type, scope.name, a));
+        if (actions.length > 0) granted.push({ ...scope, actions });
+      }
+      return granted;
+    }
     for (const scope of scopes) {
       if (scope.type === 'registry') {
         if (context.isSysAdmin) granted.push(scope);

@@ -2,6 +2,13 @@ import type { Project } from '../db/index.js';
 import type { ProjectService } from '../domain/project/index.js';
 import type { RobotPermission } from '../domain/robot/index.js';
 import { type Action, allows, publicPolicy, type Resource, rolePolicies } from './rbac.js';
+import type { Access } from './scopes.js';
+
+/**
+ * The name prefix of a scanner adapter pulling an image it was asked to scan. Neither user names
+ * (no `$`) nor robots (`robot$`) can take it, so a pull by one is known to be a scan's.
+ */
+export const scannerPrefix = 'scanner$';
 
 export interface UserPrincipal {
   readonly kind: 'user';
@@ -19,7 +26,18 @@ export interface RobotPrincipal {
   readonly permissions: readonly RobotPermission[];
 }
 
-export type Principal = UserPrincipal | RobotPrincipal;
+/**
+ * A scanner adapter, for the life of its pull token: it may pull exactly the repositories the token
+ * names, on /v2 only (the management API knows it as nobody).
+ */
+export interface ScannerPrincipal {
+  readonly kind: 'scanner';
+  readonly username: string;
+  readonly sysadmin: false;
+  readonly access: readonly Access[];
+}
+
+export type Principal = UserPrincipal | RobotPrincipal | ScannerPrincipal;
 
 /**
  * Who is calling, and what they may do: one object per request, produced by the authenticator chain,
@@ -62,6 +80,7 @@ export class SecurityContext {
    */
   async canSee(project: Project): Promise<boolean> {
     if (this.isSysAdmin || project.public === 1) return true;
+    if (this.principal?.kind === 'scanner') return false;
     if (this.principal?.kind === 'robot')
       return this.principal.permissions.some((p) => p.namespace === project.name || p.namespace === '*');
     return (await this.projectRoles(project)).length > 0;
@@ -70,6 +89,7 @@ export class SecurityContext {
   async can(project: Project, resource: Resource, action: Action): Promise<boolean> {
     if (this.isSysAdmin) return true;
     if (project.public === 1 && allows(publicPolicy, resource, action)) return true;
+    if (this.principal?.kind === 'scanner') return false;
     if (this.principal?.kind === 'robot') {
       return this.principal.permissions.some(
         (p) =>

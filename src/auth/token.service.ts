@@ -33,6 +33,8 @@ export interface VerifiedToken {
   readonly refresh: boolean;
   /** Epoch milliseconds. */
   readonly issuedAt: number;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
 }
 
 const algorithm = 'ES256';
@@ -103,6 +105,7 @@ export class TokenService {
         access: Array.isArray(payload.access) ? (payload.access as Access[]) : [],
         refresh: payload.typ === 'refresh',
         issuedAt: (payload.iat ?? 0) * 1000,
+        expiresAt: (payload.exp ?? 0) * 1000,
       };
       if (this.verified.size > 50_000) this.verified.clear();
       this.verified.set(token, {

@@ -166,6 +166,26 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    scanners: Type.Object(
+      {
+        internalRegistryUrl: Type.String({
+          default: '',
+          description:
+            'the URL external scanner adapters reach Berth at when registered with use_internal_addr (http://berth.ns.svc:5000); empty: the address Berth listens on',
+        }),
+        pullTokenMinutes: Type.Integer({
+          minimum: 1,
+          default: 60,
+          description: 'lifetime of the pull token an external scanner adapter gets with each scan',
+        }),
+        reportTimeoutMinutes: Type.Integer({
+          minimum: 1,
+          default: 60,
+          description: 'an external scan whose report is not ready this long after it was sent fails',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     admission: Type.Object(
       {
         registryHosts: Type.Array(Type.String(), {

@@ -1,4 +1,4 @@
 export { type ConnectOptions, connectDatabase, type DatabaseHandle, migrateToLatest } from './connect.js';
-export type { Dialect } from './migrations/index.js';
+export { builtInScannerId, type Dialect } from './migrations/index.js';
 export { prepared } from './prepared.js';
 export type * from './tables.js';

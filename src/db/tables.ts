@@ -241,6 +241,30 @@ export interface CveAllowlistTable {
   updated_at: number;
 }
 
+export interface ScannerRegistrationTable {
+  uuid: string;
+  name: string;
+  description: Generated<string>;
+  /** The adapter's base URL (`builtin:berth` for the built-in scanner). */
+  url: string;
+  /** '', 'Basic', 'Bearer' or 'X-ScannerAdapter-API-Key': how Berth authenticates to the adapter. */
+  auth: Generated<string>;
+  access_credential: Generated<string>;
+  skip_cert_verify: Generated<number>;
+  use_internal_addr: Generated<number>;
+  disabled: Generated<number>;
+  is_default: Generated<number>;
+  /** The built-in registration: neither edited nor deleted. */
+  immutable: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectScannerTable {
+  project_id: number;
+  scanner_uuid: string;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -262,6 +286,8 @@ export interface Database {
   jobs: JobTable;
   scan_reports: ScanReportTable;
   cve_allowlists: CveAllowlistTable;
+  scanner_registrations: ScannerRegistrationTable;
+  project_scanners: ProjectScannerTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;
@@ -271,3 +297,4 @@ export type Project = Selectable<ProjectTable>;
 export type ProjectMember = Selectable<ProjectMemberTable>;
 export type Robot = Selectable<RobotTable>;
 export type AuditLog = Selectable<AuditLogTable>;
+export type ScannerRegistration = Selectable<ScannerRegistrationTable>;

@@ -1,7 +1,16 @@
 /** What happened, for the audit log, webhooks and metrics: emitted by the surfaces, heard by subscribers. */
 export interface DomainEvent {
   readonly operation: 'pull' | 'push' | 'delete' | 'create' | 'update' | 'login';
-  readonly resourceType: 'artifact' | 'tag' | 'repository' | 'blob' | 'project' | 'member' | 'robot' | 'user';
+  readonly resourceType:
+    | 'artifact'
+    | 'tag'
+    | 'repository'
+    | 'blob'
+    | 'project'
+    | 'member'
+    | 'robot'
+    | 'user'
+    | 'scanner';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

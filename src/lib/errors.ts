@@ -33,6 +33,8 @@ export const errorCodes = [
   'CONFLICT',
   'FORBIDDEN',
   'PRECONDITION_FAILED',
+  /** A service Berth depends on (a scanner adapter) failed or could not be reached. */
+  'UPSTREAM_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

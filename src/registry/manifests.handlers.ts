@@ -16,8 +16,8 @@ function manifestHeaders(
     .header('Content-Length', manifest.content.length);
 }
 
-/** Decides whether a manifest may be pulled (the vulnerability policy); throws to refuse. */
-export type PullGate = (repository: string, digest: string) => Promise<void>;
+/** Decides whether the caller (`operator`) may pull a manifest (the vulnerability policy); throws to refuse. */
+export type PullGate = (repository: string, digest: string, operator: string) => Promise<void>;
 
 export async function getManifest(
   manifests: ManifestService,
@@ -25,10 +25,11 @@ export async function getManifest(
   reply: FastifyReply,
   name: string,
   reference: string,
+  operator: string,
   gate?: PullGate,
 ) {
   const manifest = await manifests.get(name, reference, request.headers.accept);
-  if (gate && request.method === 'GET') await gate(name, manifest.digest);
+  if (gate && request.method === 'GET') await gate(name, manifest.digest, operator);
   manifestHeaders(reply, manifest).code(200);
   return request.method === 'HEAD' ? reply.send() : reply.send(manifest.content);
 }

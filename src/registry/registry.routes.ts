@@ -87,7 +87,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
       if (route.kind !== 'catalog') assertRepositoryName(route.name);
       const operator = await authorize(deps.auth, request, reply, requirement(route, request.method));
       try {
-        const answer = await dispatch(route, request, reply);
+        const answer = await dispatch(route, request, reply, operator);
         if (reply.statusCode < 300) report(deps.events, route, request.method, operator, reply);
         return answer;
       } catch (error) {
@@ -108,7 +108,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
     },
   });
 
-  function dispatch(route: RegistryRoute, request: FastifyRequest, reply: FastifyReply) {
+  function dispatch(route: RegistryRoute, request: FastifyRequest, reply: FastifyReply, operator: string) {
     switch (route.kind) {
       case 'catalog':
         return catalog(deps.manifests, request, reply, deps.catalogMaxEntries);
@@ -121,7 +121,15 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
           return putManifest(deps.manifests, request, reply, route.name, route.reference);
         if (request.method === 'DELETE')
           return deleteManifest(deps.manifests, reply, route.name, route.reference);
-        return getManifest(deps.manifests, request, reply, route.name, route.reference, deps.pullGate);
+        return getManifest(
+          deps.manifests,
+          request,
+          reply,
+          route.name,
+          route.reference,
+          operator,
+          deps.pullGate,
+        );
       case 'blob':
         if (request.method === 'HEAD') return headBlob(deps, reply, route.name, route.digest);
         if (request.method === 'DELETE') return deleteBlob(deps, reply, route.name, route.digest);

@@ -5,13 +5,21 @@ export { type PolicyVerdict, VulnerabilityPolicy } from './policy.js';
 export { cyclonedxDocument, cyclonedxMediaType, spdxDocument, spdxMediaType } from './sbom.js';
 export { SbomPublisher } from './sbom-publisher.js';
 export {
-  builtInScanner,
   type ScanDetails,
+  type ScannerInfo,
   type ScanReport,
   ScanService,
   type ScanStatus,
 } from './scan.service.js';
-export { ScanScheduler, scanJob, vulndbUpdateJob } from './scheduler.js';
+export { AdapterClient, type AdapterMetadata } from './scanners/adapter-client.js';
+export { ExternalScanner } from './scanners/external.js';
+export {
+  authTypes,
+  builtInScannerId,
+  type RegistrationInput,
+  ScannerRegistrations,
+} from './scanners/registrations.js';
+export { ScanScheduler, scanJob, scanReportJob, vulndbUpdateJob } from './scheduler.js';
 export { type Severity, severities } from './vulndb/cvss.js';
 export { type UpdateOutcome, VulnDbUpdater } from './vulndb/updater.js';
 export { type ImportResult, VulnDbService } from './vulndb/vulndb.service.js';

@@ -27,6 +27,10 @@ export interface Finding {
   readonly description: string;
   readonly links: string[];
   readonly layer: string | undefined;
+  /** What an external scanner's report adds: the CVSS v3 vector, CWE ids, its own attributes. */
+  readonly vector?: string | undefined;
+  readonly cweIds?: string[] | undefined;
+  readonly vendorAttributes?: Record<string, unknown> | undefined;
 }
 
 /** How an ecosystem orders versions (the range type SEMVER always means SemVer). */

@@ -3,6 +3,7 @@ import type { ProjectMetadata } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { AllowlistService } from './allowlist.js';
 import type { ScanService } from './scan.service.js';
+import type { ScannerRegistrations } from './scanners/registrations.js';
 import { type Severity, severities } from './vulndb/cvss.js';
 
 export interface PolicyVerdict {
@@ -35,13 +36,16 @@ export class VulnerabilityPolicy {
   constructor(
     private readonly scans: ScanService,
     private readonly allowlists: AllowlistService,
+    private readonly registrations: ScannerRegistrations,
   ) {}
 
   async verdict(project: Project, digest: string): Promise<PolicyVerdict> {
     const meta = JSON.parse(project.metadata) as ProjectMetadata;
     if (meta.prevent_vul !== 'true') return { allowed: true };
     const threshold = thresholdOf[meta.severity ?? 'low'] ?? 'Low';
-    const report = await this.scans.report(digest);
+    // The report of the scanner the project uses now.
+    const scanner = (await this.registrations.forProject(project.id)).uuid;
+    const report = await this.scans.report(digest, scanner);
     if (report?.status !== 'Success') {
       return meta.prevent_unscanned === 'true'
         ? {
@@ -50,7 +54,7 @@ export class VulnerabilityPolicy {
           }
         : { allowed: true };
     }
-    const details = await this.scans.storedDetails(digest);
+    const details = await this.scans.storedDetails(digest, scanner);
     const allowed = await this.allowlists.effective(project.id, meta.reuse_sys_cve_allowlist === 'true');
     const blocking = (details?.findings ?? []).filter(
       (f) => reaches(f.severity, threshold) && !allowed.has(f.id) && !f.osvIds.some((id) => allowed.has(id)),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { builtInScannerId } from '../db/index.js';
 import type { ServiceContext } from '../domain/context.js';
 import { parseDigest } from '../lib/digest.js';
 import { blobKey } from '../storage/index.js';
@@ -11,15 +12,24 @@ import type { VulnDbService } from './vulndb/vulndb.service.js';
 
 export type ScanStatus = 'Pending' | 'Running' | 'Success' | 'Error';
 
+export interface ScannerInfo {
+  readonly name: string;
+  readonly vendor: string;
+  readonly version: string;
+}
+
 export interface VulnerabilitySummary {
   readonly total: number;
   readonly fixable: number;
   readonly summary: Partial<Record<Severity, number>>;
+  /** The scanner that made the report, as it named itself (an external adapter). */
+  readonly scanner?: ScannerInfo | undefined;
 }
 
 export interface ScanReport {
   readonly digest: string;
   readonly reportId: string;
+  /** The scanner registration's id. */
   readonly scanner: string;
   readonly status: ScanStatus;
   /** The highest severity found; None when nothing was. */
@@ -32,12 +42,30 @@ export interface ScanReport {
 
 export interface ScanDetails {
   readonly os: OperatingSystem | undefined;
+  /** The packages found (an external scanner's reports list none). */
   readonly packages: DetectedPackage[];
   readonly findings: Finding[];
+  /** The scanner as its report named it (an external adapter's name, vendor and version). */
+  readonly scanner?: ScannerInfo | undefined;
 }
 
-/** The built-in scanner's name in reports and overviews. */
-export const builtInScanner = 'Berth';
+export interface StoredManifest {
+  readonly mediaType: string;
+  readonly json: {
+    readonly manifests?: { digest: string; mediaType?: string }[];
+    readonly layers?: LayerRef[];
+  };
+}
+
+/** A scan under way: what `begin` noted, for `succeed` or `fail` to finish. */
+export interface ScanAttempt {
+  readonly digest: string;
+  readonly scanner: string;
+  readonly reportId: string;
+  readonly startedAt: number;
+  /** The digest had a successful report, which stands until this attempt succeeds. */
+  readonly rescan: boolean;
+}
 
 const layerTypes = /(\.tar|tar\.gzip|\.tar\+gzip|\.tar\+zstd)$/;
 
@@ -45,7 +73,10 @@ const layerTypes = /(\.tar|tar\.gzip|\.tar\+gzip|\.tar\+zstd)$/;
 const isImageLayer = (mediaType: string) =>
   layerTypes.test(mediaType) && !mediaType.includes('foreign') && !mediaType.includes('nondistributable');
 
-function summarize(findings: readonly Finding[]): { severity: Severity; summary: VulnerabilitySummary } {
+export function summarize(findings: readonly Finding[]): {
+  severity: Severity;
+  summary: VulnerabilitySummary;
+} {
   const counts: Partial<Record<Severity, number>> = {};
   for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   const worst =
@@ -62,10 +93,10 @@ function summarize(findings: readonly Finding[]): { severity: Severity; summary:
 }
 
 /**
- * Scans artifacts with the built-in scanner: reads an image's layers from storage, detects its
- * packages and matches them against the vulnerability database; an index's report is the union of
- * its children's. Reports are kept per digest, so one scan serves every tag and repository that holds
- * the same artifact.
+ * Scan reports, kept per artifact digest and scanner registration, so one scan serves every tag and
+ * repository that holds the same artifact; and the built-in scanner, which reads an image's layers
+ * from storage, detects its packages and matches them against the vulnerability database (an index's
+ * report is the union of its children's). External scanners store their reports here too.
  */
 export class ScanService {
   constructor(
@@ -77,7 +108,7 @@ export class ScanService {
    * Marks the digest as waiting for a scan (the overview shows Pending until it runs). A digest with a
    * successful report keeps it until the new scan succeeds: the policy gate goes on judging by it.
    */
-  async markPending(digest: string): Promise<void> {
+  async markPending(digest: string, scanner: string): Promise<void> {
     const now = this.ctx.now();
     const values = {
       report_id: randomUUID(),
@@ -88,76 +119,91 @@ export class ScanService {
     };
     await this.ctx.db
       .insertInto('scan_reports')
-      .values({ digest, scanner: builtInScanner, ...values })
+      .values({ digest, scanner, ...values })
       .onConflict((oc) =>
         oc.columns(['digest', 'scanner']).doUpdateSet(values).where('scan_reports.status', '!=', 'Success'),
       )
       .execute();
   }
 
-  /** Scans the artifact with this digest in the repository and stores the report. */
-  async scan(repository: string, digest: string): Promise<ScanReport> {
-    const started = this.ctx.now();
-    const reportId = randomUUID();
-    // A rescan leaves the last successful report in place until it has a new one (or fails).
-    const previous = await this.report(digest);
-    const rescan = previous?.status === 'Success';
-    if (!rescan) {
-      await this.store(digest, {
-        report_id: reportId,
+  /** Notes that a scan of the digest started (Running, unless a successful report stands meanwhile). */
+  async begin(digest: string, scanner: string): Promise<ScanAttempt> {
+    const attempt: ScanAttempt = {
+      digest,
+      scanner,
+      reportId: randomUUID(),
+      startedAt: this.ctx.now(),
+      rescan: (await this.report(digest, scanner))?.status === 'Success',
+    };
+    if (!attempt.rescan) {
+      await this.store(digest, scanner, {
+        report_id: attempt.reportId,
         status: 'Running',
-        started_at: started,
+        started_at: attempt.startedAt,
         finished_at: null,
         error: null,
       });
     }
+    return attempt;
+  }
+
+  /** Stores the attempt's findings as the digest's report. */
+  async succeed(attempt: ScanAttempt, details: ScanDetails): Promise<void> {
+    const { severity, summary } = summarize(details.findings);
+    await this.store(attempt.digest, attempt.scanner, {
+      report_id: attempt.reportId,
+      status: 'Success',
+      severity,
+      summary: JSON.stringify({ ...summary, scanner: details.scanner }),
+      report: JSON.stringify(details),
+      started_at: attempt.startedAt,
+      finished_at: this.ctx.now(),
+      error: null,
+    });
+  }
+
+  /** Records the failure: beside the last successful report on a rescan, as an Error report otherwise. */
+  async fail(attempt: ScanAttempt, message: string): Promise<void> {
+    if (attempt.rescan) {
+      await this.ctx.db
+        .updateTable('scan_reports')
+        .set({ error: `the last rescan failed: ${message}`.slice(0, 2000) })
+        .where('digest', '=', attempt.digest)
+        .where('scanner', '=', attempt.scanner)
+        .execute();
+      return;
+    }
+    await this.store(attempt.digest, attempt.scanner, {
+      report_id: attempt.reportId,
+      status: 'Error',
+      started_at: attempt.startedAt,
+      finished_at: this.ctx.now(),
+      error: message.slice(0, 2000),
+    });
+  }
+
+  /** Scans the artifact with this digest in the repository with the built-in scanner and stores the report. */
+  async scan(repository: string, digest: string): Promise<ScanReport> {
+    const attempt = await this.begin(digest, builtInScannerId);
     try {
-      const details = await this.details(repository, digest, new Set());
-      const { severity, summary } = summarize(details.findings);
-      await this.store(digest, {
-        report_id: reportId,
-        status: 'Success',
-        severity,
-        summary: JSON.stringify(summary),
-        report: JSON.stringify(details),
-        started_at: started,
-        finished_at: this.ctx.now(),
-        error: null,
-      });
+      await this.succeed(attempt, await this.details(repository, digest, new Set()));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (rescan) {
-        // The previous findings stand; the failure is noted beside them.
-        await this.ctx.db
-          .updateTable('scan_reports')
-          .set({ error: `the last rescan failed: ${message}`.slice(0, 2000) })
-          .where('digest', '=', digest)
-          .where('scanner', '=', builtInScanner)
-          .execute();
-      } else {
-        await this.store(digest, {
-          report_id: reportId,
-          status: 'Error',
-          started_at: started,
-          finished_at: this.ctx.now(),
-          error: message.slice(0, 2000),
-        });
-      }
+      await this.fail(attempt, error instanceof Error ? error.message : String(error));
       this.ctx.logger.warn({ module: 'scan', repository, digest, err: error }, 'scan failed');
     }
-    return (await this.report(digest)) as ScanReport;
+    return (await this.report(digest, builtInScannerId)) as ScanReport;
   }
 
-  async report(digest: string): Promise<ScanReport | undefined> {
-    return (await this.reports([digest])).get(digest);
+  async report(digest: string, scanner: string): Promise<ScanReport | undefined> {
+    return (await this.reports([digest], scanner)).get(digest);
   }
 
-  async reports(digests: readonly string[]): Promise<Map<string, ScanReport>> {
+  async reports(digests: readonly string[], scanner: string): Promise<Map<string, ScanReport>> {
     if (digests.length === 0) return new Map();
     const rows = await this.ctx.db
       .selectFrom('scan_reports')
       .selectAll()
-      .where('scanner', '=', builtInScanner)
+      .where('scanner', '=', scanner)
       .where('digest', 'in', [...new Set(digests)])
       .execute();
     return new Map(
@@ -179,7 +225,8 @@ export class ScanService {
   }
 
   /** Scans the artifact now: its OS, packages and findings (an index: the union of its children's). */
-  private async details(repository: string, digest: string, visiting: Set<string>): Promise<ScanDetails> {
+  /** The manifest's media type and content as stored in the repository. */
+  async manifest(repository: string, digest: string): Promise<StoredManifest> {
     const manifest = await this.ctx.db
       .selectFrom('manifests as m')
       .innerJoin('repositories as r', 'r.id', 'm.repository_id')
@@ -188,10 +235,14 @@ export class ScanService {
       .where('m.digest', '=', digest)
       .executeTakeFirst();
     if (!manifest) throw new Error(`manifest ${digest} is not in ${repository}`);
-    const json = JSON.parse(manifest.content.toString('utf8')) as {
-      manifests?: { digest: string }[];
-      layers?: LayerRef[];
+    return {
+      mediaType: manifest.media_type,
+      json: JSON.parse(manifest.content.toString('utf8')) as StoredManifest['json'],
     };
+  }
+
+  private async details(repository: string, digest: string, visiting: Set<string>): Promise<ScanDetails> {
+    const { json } = await this.manifest(repository, digest);
     if (Array.isArray(json.manifests)) {
       if (visiting.has(digest)) throw new Error(`index ${digest} lists itself`);
       visiting.add(digest);
@@ -218,7 +269,7 @@ export class ScanService {
     digest: string,
     visiting: Set<string>,
   ): Promise<ScanDetails> {
-    return (await this.storedDetails(digest)) ?? this.details(repository, digest, visiting);
+    return (await this.storedDetails(digest, builtInScannerId)) ?? this.details(repository, digest, visiting);
   }
 
   /** Every image and index in the registry (not their referrers), each with one repository that holds it. */
@@ -233,26 +284,26 @@ export class ScanService {
     return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
   }
 
-  /** Every digest with a report, and one repository that holds it (where a rescan reads it from). */
+  /** Every digest with a built-in scanner's report, and one repository that holds it (where a rescan reads it from). */
   async scannedArtifacts(): Promise<{ repository: string; digest: string }[]> {
     const rows = await this.ctx.db
       .selectFrom('scan_reports as s')
       .innerJoin('manifests as m', 'm.digest', 's.digest')
       .innerJoin('repositories as r', 'r.id', 'm.repository_id')
       .select(['s.digest', (eb) => eb.fn.min('r.name').as('repository')])
-      .where('s.scanner', '=', builtInScanner)
+      .where('s.scanner', '=', builtInScannerId)
       .groupBy('s.digest')
       .execute();
     return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
   }
 
   /** The stored findings of the digest's last successful scan. */
-  async storedDetails(digest: string): Promise<ScanDetails | undefined> {
+  async storedDetails(digest: string, scanner: string): Promise<ScanDetails | undefined> {
     const row = await this.ctx.db
       .selectFrom('scan_reports')
       .select('report')
       .where('digest', '=', digest)
-      .where('scanner', '=', builtInScanner)
+      .where('scanner', '=', scanner)
       .where('status', '=', 'Success')
       .executeTakeFirst();
     return row?.report ? (JSON.parse(row.report) as ScanDetails) : undefined;
@@ -260,6 +311,7 @@ export class ScanService {
 
   private async store(
     digest: string,
+    scanner: string,
     values: {
       report_id: string;
       status: ScanStatus;
@@ -273,14 +325,14 @@ export class ScanService {
   ): Promise<void> {
     await this.ctx.db
       .insertInto('scan_reports')
-      .values({ digest, scanner: builtInScanner, ...values })
+      .values({ digest, scanner, ...values })
       .onConflict((oc) => oc.columns(['digest', 'scanner']).doUpdateSet(values))
       .execute();
   }
 }
 
 /** The union of several images' scans (an index): packages and findings once each. */
-function union(parts: readonly ScanDetails[]): ScanDetails {
+export function union(parts: readonly ScanDetails[]): ScanDetails {
   const packages = new Map<string, DetectedPackage>();
   const findings = new Map<string, Finding>();
   for (const part of parts) {
@@ -291,5 +343,6 @@ function union(parts: readonly ScanDetails[]): ScanDetails {
     os: parts.find((p) => p.os)?.os,
     packages: [...packages.values()],
     findings: [...findings.values()],
+    scanner: parts.find((p) => p.scanner)?.scanner,
   };
 }

@@ -2,32 +2,68 @@ import type { Logger } from 'pino';
 import type { DomainEvent } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import type { JobHandler, JobQueue } from '../jobs/index.js';
+import { BerthError } from '../lib/errors.js';
 import type { SbomPublisher } from './sbom-publisher.js';
 import type { ScanService } from './scan.service.js';
+import type { ExternalScanner, ExternalScanState } from './scanners/external.js';
+import { builtInScannerId, type ScannerRegistrations } from './scanners/registrations.js';
 import type { VulnDbUpdater } from './vulndb/updater.js';
 
 export const scanJob = 'scan';
+export const scanReportJob = 'scan-report';
 export const vulndbUpdateJob = 'vulndb-update';
 
 interface ScanPayload {
   readonly repository: string;
   readonly digest: string;
+  /** The scanner registration (absent in jobs queued before there were several: the built-in one). */
+  readonly scanner?: string;
+}
+
+export interface ScanSchedulerDeps {
+  readonly queue: JobQueue;
+  readonly scans: ScanService;
+  readonly projects: ProjectService;
+  readonly logger: Logger;
+  /** Tells the job runner there is work. */
+  readonly wake: () => void;
+  readonly sboms: SbomPublisher;
+  readonly updater: VulnDbUpdater;
+  readonly registrations: ScannerRegistrations;
+  readonly external: ExternalScanner;
+  readonly now: () => number;
 }
 
 /**
  * Puts scans on the durable queue: on request (the API), and on push when the project's `auto_scan`
- * is on. One waiting scan per digest: asking again while one waits adds nothing.
+ * is on, each with the project's scanner. One waiting scan per digest and scanner: asking again while
+ * one waits adds nothing. An external scanner's scan is two kinds of job: sending the artifact, then
+ * polling for its report until it is ready.
  */
 export class ScanScheduler {
-  constructor(
-    private readonly queue: JobQueue,
-    private readonly scans: ScanService,
-    private readonly projects: ProjectService,
-    private readonly logger: Logger,
-    private readonly wake: () => void,
-    private readonly sboms: SbomPublisher,
-    private readonly updater: VulnDbUpdater,
-  ) {}
+  private readonly queue: JobQueue;
+  private readonly scans: ScanService;
+  private readonly projects: ProjectService;
+  private readonly logger: Logger;
+  private readonly wake: () => void;
+  private readonly sboms: SbomPublisher;
+  private readonly updater: VulnDbUpdater;
+  private readonly registrations: ScannerRegistrations;
+  private readonly external: ExternalScanner;
+  private readonly now: () => number;
+
+  constructor(deps: ScanSchedulerDeps) {
+    this.queue = deps.queue;
+    this.scans = deps.scans;
+    this.projects = deps.projects;
+    this.logger = deps.logger;
+    this.wake = deps.wake;
+    this.sboms = deps.sboms;
+    this.updater = deps.updater;
+    this.registrations = deps.registrations;
+    this.external = deps.external;
+    this.now = deps.now;
+  }
 
   /** Queues an update of the vulnerability database from the mirror (one at a time). */
   async requestDbUpdate(): Promise<boolean> {
@@ -40,26 +76,40 @@ export class ScanScheduler {
     return queued;
   }
 
-  /** Queues a new scan of every artifact scanned before (after the database changed). */
-  rescanAll(): Promise<number> {
-    return this.enqueueAll(this.scans.scannedArtifacts());
-  }
-
-  /** Queues a scan of every image and index in the registry ("scan all"). */
-  scanAll(): Promise<number> {
-    return this.enqueueAll(this.scans.allArtifacts());
-  }
-
-  private async enqueueAll(list: Promise<{ repository: string; digest: string }[]>): Promise<number> {
-    const targets = await list;
-    for (const { repository, digest } of targets) {
-      await this.scans.markPending(digest);
-      await this.queue.enqueue(scanJob, { repository, digest } satisfies ScanPayload, {
-        dedupeKey: `scan ${digest}`,
-      });
-    }
+  /** Queues a new built-in scan of every artifact it scanned before (after its database changed). */
+  async rescanAll(): Promise<number> {
+    const targets = await this.scans.scannedArtifacts();
+    for (const { repository, digest } of targets) await this.enqueue(repository, digest, builtInScannerId);
     this.wake();
     return targets.length;
+  }
+
+  /** Queues a scan of every image and index in the registry, each by its project's scanner ("scan all"). */
+  async scanAll(): Promise<number> {
+    const targets = await this.scans.allArtifacts();
+    const scanners = new Map<string, string | undefined>();
+    let queued = 0;
+    for (const { repository, digest } of targets) {
+      const projectName = repository.split('/')[0] as string;
+      if (!scanners.has(projectName)) {
+        const project = await this.projects.find(projectName);
+        const registration = project && (await this.registrations.forProject(project.id));
+        scanners.set(projectName, registration?.disabled === 0 ? registration.uuid : undefined);
+      }
+      const scanner = scanners.get(projectName);
+      if (scanner === undefined) continue;
+      await this.enqueue(repository, digest, scanner);
+      queued++;
+    }
+    this.wake();
+    return queued;
+  }
+
+  private async enqueue(repository: string, digest: string, scanner: string): Promise<void> {
+    await this.scans.markPending(digest, scanner);
+    await this.queue.enqueue(scanJob, { repository, digest, scanner } satisfies ScanPayload, {
+      dedupeKey: `scan ${scanner} ${digest}`,
+    });
   }
 
   /** Job: update the database; when records changed, rescan what was scanned. */
@@ -71,11 +121,17 @@ export class ScanScheduler {
     }
   };
 
+  /** Queues a scan of the artifact by its project's scanner; refused when that scanner is disabled. */
   async request(repository: string, digest: string): Promise<void> {
-    await this.scans.markPending(digest);
-    await this.queue.enqueue(scanJob, { repository, digest } satisfies ScanPayload, {
-      dedupeKey: `scan ${digest}`,
-    });
+    const project = await this.projects.find(repository.split('/')[0] as string);
+    if (!project) throw new BerthError('NOT_FOUND', `project of ${repository} not found`);
+    const registration = await this.registrations.forProject(project.id);
+    if (registration.disabled === 1)
+      throw new BerthError(
+        'PRECONDITION_FAILED',
+        `the scanner ${registration.name} of project ${project.name} is disabled; enable it or choose another`,
+      );
+    await this.enqueue(repository, digest, registration.uuid);
     this.wake();
   }
 
@@ -95,15 +151,54 @@ export class ScanScheduler {
     const project = await this.projects.find(repository.split('/')[0] as string);
     if (!project) return;
     const metadata = JSON.parse(project.metadata) as { auto_scan?: string };
-    if (metadata.auto_scan === 'true') await this.request(repository, digest);
+    if (metadata.auto_scan !== 'true') return;
+    const registration = await this.registrations.forProject(project.id);
+    if (registration.disabled === 1) {
+      this.logger.warn(
+        { module: 'scan', repository, digest, scanner: registration.name },
+        'not scanning on push: the project scanner is disabled',
+      );
+      return;
+    }
+    await this.enqueue(repository, digest, registration.uuid);
+    this.wake();
   }
 
-  /** Runs a scan; after a successful one, publishes the image's SBOMs as its referrers. */
+  /**
+   * Runs a scan. The built-in scanner scans now and, after a successful scan, publishes the image's
+   * SBOMs as its referrers; an external one is sent the artifact and polled for its report later.
+   */
   readonly handler: JobHandler = async (payload) => {
-    const { repository, digest } = payload as ScanPayload;
-    const report = await this.scans.scan(repository, digest);
-    if (report.status !== 'Success') return;
-    const details = await this.scans.storedDetails(digest);
-    if (details) await this.sboms.publish(repository, digest, details);
+    const { repository, digest, scanner = builtInScannerId } = payload as ScanPayload;
+    if (scanner === builtInScannerId) {
+      const report = await this.scans.scan(repository, digest);
+      if (report.status !== 'Success') return;
+      const details = await this.scans.storedDetails(digest, builtInScannerId);
+      if (details) await this.sboms.publish(repository, digest, details);
+      return;
+    }
+    const registration = await this.registrations.find(scanner);
+    if (!registration || registration.disabled === 1) {
+      const attempt = await this.scans.begin(digest, scanner);
+      await this.scans.fail(
+        attempt,
+        registration
+          ? `the scanner ${registration.name} is disabled`
+          : 'the scanner registration was removed',
+      );
+      return;
+    }
+    const state = await this.external.submit(registration, repository, digest);
+    if (state) await this.pollLater(state, 1000);
   };
+
+  /** Job: asks an external adapter for the reports of a scan it accepted. */
+  readonly reportHandler: JobHandler = async (payload) => {
+    const outcome = await this.external.poll(payload as ExternalScanState);
+    if (!outcome.done) await this.pollLater(outcome.state, outcome.delayMs);
+  };
+
+  private async pollLater(state: ExternalScanState, delayMs: number): Promise<void> {
+    await this.queue.enqueue(scanReportJob, state, { runAfter: this.now() + delayMs, maxAttempts: 5 });
+  }
 }

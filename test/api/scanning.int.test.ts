@@ -595,15 +595,6 @@ describe('vulnerability database updates from a mirror', () => {
       await sleep(20);
       after = await overview();
     }
-    {
-      const h = await b.database.open();
-      console.log(
-        'DEBUG',
-        JSON.stringify(await h.db.selectFrom('jobs').selectAll().execute()),
-        JSON.stringify(await h.db.selectFrom('scan_reports').select(['digest', 'status', 'error']).execute()),
-      );
-      await h.close();
-    }
     expect(after).toMatchObject({ scan_status: 'Success', severity: 'Medium', summary: { total: 1 } });
     expect(requested).toEqual(['/Debian/all.zip', '/npm/all.zip']);
     const info = await admin.call<{ vulnerability_database: { source: string; records: number }[] }>(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator, LoginThrottle } from '../../src/auth/index.js';
+import { Authenticator, LoginThrottle, TokenService } from '../../src/auth/index.js';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import { ProjectService } from '../../src/domain/project/index.js';
 import { RobotService } from '../../src/domain/robot/index.js';
@@ -34,6 +34,8 @@ describe('authenticator', () => {
       cacheMs: 60_000,
       now,
       throttle: new LoginThrottle({ maxPerUser: 3, maxPerAddress: 5, windowMs: 60_000, now }),
+      tokens: new TokenService(handle.db, { issuer: 'berth', expirySeconds: 300, now }),
+      service: 'berth-registry',
     });
   });
   afterAll(async () => {

@@ -9,8 +9,10 @@ import { sessionsMigration } from './0007-sessions.js';
 import { vulndbMigration } from './0008-vulndb.js';
 import { jobsScansMigration } from './0009-jobs-scans.js';
 import { cveAllowlistsMigration } from './0010-cve-allowlists.js';
+import { scannersMigration } from './0011-scanners.js';
 import type { Dialect } from './dialect.js';
 
+export { builtInScannerId } from './0011-scanners.js';
 export type { Dialect };
 
 /** Numbered, frozen once landed; each runs on SQLite and PostgreSQL alike. */
@@ -28,6 +30,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0008-vulndb': vulndbMigration(),
         '0009-jobs-scans': jobsScansMigration(dialect),
         '0010-cve-allowlists': cveAllowlistsMigration(),
+        '0011-scanners': scannersMigration(),
       };
     },
   };

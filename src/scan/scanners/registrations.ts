@@ -1,0 +1,343 @@
+import { randomUUID } from 'node:crypto';
+import { builtInScannerId, type ScannerRegistration } from '../../db/index.js';
+import type { ServiceContext } from '../../domain/context.js';
+import { countAndPage, type Listed } from '../../domain/pagination.js';
+import { containsText } from '../../domain/sql.js';
+import { BerthError } from '../../lib/errors.js';
+import type { VulnDbService } from '../vulndb/vulndb.service.js';
+import type { AdapterClient, AdapterEndpoint, AdapterMetadata } from './adapter-client.js';
+
+export { builtInScannerId };
+
+export interface RegistrationInput {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly url: string;
+  readonly auth?: string | undefined;
+  readonly access_credential?: string | undefined;
+  readonly skip_certVerify?: boolean | undefined;
+  readonly use_internal_addr?: boolean | undefined;
+  readonly disabled?: boolean | undefined;
+}
+
+export interface RegistrationFilter {
+  readonly name?: { value: string; fuzzy: boolean } | undefined;
+  readonly description?: { value: string; fuzzy: boolean } | undefined;
+  readonly url?: { value: string; fuzzy: boolean } | undefined;
+}
+
+/** A registration's adapter as last seen: its metadata, or why it could not be reached. */
+export interface AdapterHealth {
+  readonly metadata: AdapterMetadata | undefined;
+  readonly healthy: boolean;
+}
+
+export const authTypes = ['', 'Basic', 'Bearer', 'X-ScannerAdapter-API-Key'] as const;
+
+const manifestTypes = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+
+/** How long a fetched adapter metadata is reused for listings (scans always fetch it afresh). */
+const metadataTtlMs = 60_000;
+/** Listings and single reads wait this long for an adapter's metadata before calling it unhealthy. */
+const healthTimeoutMs = 3_000;
+
+export const endpointOf = (r: ScannerRegistration): AdapterEndpoint => ({
+  url: r.url,
+  auth: r.auth,
+  accessCredential: r.access_credential,
+  skipCertVerify: r.skip_cert_verify === 1,
+});
+
+function validate(input: RegistrationInput): void {
+  if (input.name.trim() === '' || input.name.length > 128)
+    throw new BerthError('INVALID_INPUT', 'a scanner name is 1 to 128 characters');
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw new BerthError('INVALID_INPUT', `the scanner URL ${input.url.slice(0, 200)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new BerthError('INVALID_INPUT', 'a scanner adapter URL is http:// or https://');
+  if (input.auth !== undefined && !(authTypes as readonly string[]).includes(input.auth))
+    throw new BerthError(
+      'INVALID_INPUT',
+      `auth is one of "", Basic, Bearer, X-ScannerAdapter-API-Key, not ${input.auth.slice(0, 40)}`,
+    );
+}
+
+/**
+ * Scanner registrations (Harbor's /scanners): the built-in scanner and external adapters speaking
+ * the Pluggable Scanner API, one of them the system default; and each project's choice among them.
+ */
+export class ScannerRegistrations {
+  private readonly seen = new Map<string, { health: AdapterHealth; until: number }>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly client: AdapterClient,
+    private readonly vulndb: VulnDbService,
+    private readonly version: string,
+  ) {}
+
+  async list(
+    filter: RegistrationFilter,
+    sort: { column: 'name' | 'url' | 'created_at'; desc: boolean } | undefined,
+    page: number,
+    pageSize: number,
+  ): Promise<Listed<ScannerRegistration>> {
+    let base = this.ctx.db.selectFrom('scanner_registrations');
+    for (const key of ['name', 'description', 'url'] as const) {
+      const f = filter[key];
+      if (f) base = f.fuzzy ? base.where(containsText(key, f.value)) : base.where(key, '=', f.value);
+    }
+    return countAndPage(base, (q) =>
+      q
+        .selectAll()
+        .orderBy(sort?.column ?? 'created_at', sort?.desc ? 'desc' : 'asc')
+        .orderBy('uuid')
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .execute(),
+    );
+  }
+
+  async find(uuid: string): Promise<ScannerRegistration | undefined> {
+    return this.ctx.db
+      .selectFrom('scanner_registrations')
+      .selectAll()
+      .where('uuid', '=', uuid)
+      .executeTakeFirst();
+  }
+
+  async get(uuid: string): Promise<ScannerRegistration> {
+    const found = await this.find(uuid);
+    if (!found) throw new BerthError('NOT_FOUND', `scanner registration ${uuid.slice(0, 64)} not found`);
+    return found;
+  }
+
+  async create(input: RegistrationInput): Promise<ScannerRegistration> {
+    validate(input);
+    await this.assertUnique(input, undefined);
+    const now = this.ctx.now();
+    const row = await this.ctx.db
+      .insertInto('scanner_registrations')
+      .values({
+        uuid: randomUUID(),
+        name: input.name,
+        description: input.description ?? '',
+        url: input.url,
+        auth: input.auth ?? '',
+        access_credential: input.auth ? (input.access_credential ?? '') : '',
+        skip_cert_verify: input.skip_certVerify ? 1 : 0,
+        use_internal_addr: input.use_internal_addr ? 1 : 0,
+        disabled: input.disabled ? 1 : 0,
+        is_default: 0,
+        immutable: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return row;
+  }
+
+  /**
+   * Replaces the settings; an empty or missing credential keeps the stored one while `auth` still
+   * needs one (Harbor's rule), and clearing `auth` drops it.
+   */
+  async update(uuid: string, input: RegistrationInput): Promise<ScannerRegistration> {
+    const current = await this.get(uuid);
+    if (current.immutable === 1)
+      throw new BerthError('FORBIDDEN', `the scanner ${current.name} is built in and cannot be changed`);
+    validate(input);
+    await this.assertUnique(input, uuid);
+    if (input.disabled && current.is_default === 1)
+      throw new BerthError(
+        'PRECONDITION_FAILED',
+        `the scanner ${current.name} is the system default; make another scanner the default before disabling it`,
+      );
+    const auth = input.auth ?? '';
+    const credential = auth === '' ? '' : input.access_credential || current.access_credential;
+    const row = await this.ctx.db
+      .updateTable('scanner_registrations')
+      .set({
+        name: input.name,
+        description: input.description ?? '',
+        url: input.url,
+        auth,
+        access_credential: credential,
+        skip_cert_verify: input.skip_certVerify ? 1 : 0,
+        use_internal_addr: input.use_internal_addr ? 1 : 0,
+        disabled: input.disabled ? 1 : 0,
+        updated_at: this.ctx.now(),
+      })
+      .where('uuid', '=', uuid)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    this.seen.delete(uuid);
+    return row;
+  }
+
+  /** Removes a registration; projects that chose it fall back to the system default. */
+  async delete(uuid: string): Promise<ScannerRegistration> {
+    const current = await this.get(uuid);
+    if (current.immutable === 1)
+      throw new BerthError('FORBIDDEN', `the scanner ${current.name} is built in and cannot be removed`);
+    if (current.is_default === 1)
+      throw new BerthError(
+        'PRECONDITION_FAILED',
+        `the scanner ${current.name} is the system default; make another scanner the default first`,
+      );
+    await this.ctx.db.deleteFrom('scanner_registrations').where('uuid', '=', uuid).execute();
+    this.seen.delete(uuid);
+    return current;
+  }
+
+  /** Makes the registration the system default (there is always exactly one). */
+  async setDefault(uuid: string, isDefault: boolean): Promise<void> {
+    const current = await this.get(uuid);
+    if (!isDefault) {
+      if (current.is_default === 1)
+        throw new BerthError(
+          'INVALID_INPUT',
+          'there is always a default scanner: make another scanner the default instead',
+        );
+      return;
+    }
+    if (current.disabled === 1)
+      throw new BerthError('PRECONDITION_FAILED', `the scanner ${current.name} is disabled; enable it first`);
+    await this.ctx.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('scanner_registrations')
+        .set({ is_default: 0 })
+        .where('is_default', '=', 1)
+        .where('uuid', '!=', uuid)
+        .execute();
+      await tx
+        .updateTable('scanner_registrations')
+        .set({ is_default: 1, updated_at: this.ctx.now() })
+        .where('uuid', '=', uuid)
+        .execute();
+    });
+  }
+
+  async systemDefault(): Promise<ScannerRegistration> {
+    const row = await this.ctx.db
+      .selectFrom('scanner_registrations')
+      .selectAll()
+      .where('is_default', '=', 1)
+      .executeTakeFirst();
+    return row ?? this.get(builtInScannerId);
+  }
+
+  /** The scanner that scans the project's artifacts: its own choice, else the system default. */
+  async forProject(projectId: number): Promise<ScannerRegistration> {
+    const chosen = await this.ctx.db
+      .selectFrom('project_scanners as p')
+      .innerJoin('scanner_registrations as s', 's.uuid', 'p.scanner_uuid')
+      .selectAll('s')
+      .where('p.project_id', '=', projectId)
+      .executeTakeFirst();
+    return chosen ?? this.systemDefault();
+  }
+
+  /** Sets the project's scanner (an enabled registration). */
+  async setForProject(projectId: number, uuid: string): Promise<void> {
+    const registration = await this.find(uuid);
+    if (!registration)
+      throw new BerthError('INVALID_INPUT', `there is no scanner registration ${uuid.slice(0, 64)}`);
+    if (registration.disabled === 1)
+      throw new BerthError('PRECONDITION_FAILED', `the scanner ${registration.name} is disabled`);
+    await this.ctx.db
+      .insertInto('project_scanners')
+      .values({ project_id: projectId, scanner_uuid: uuid })
+      .onConflict((oc) => oc.column('project_id').doUpdateSet({ scanner_uuid: uuid }))
+      .execute();
+  }
+
+  /** The adapter's metadata (the built-in scanner's own), fetched now. */
+  async metadata(registration: ScannerRegistration, timeoutMs?: number): Promise<AdapterMetadata> {
+    if (registration.uuid === builtInScannerId) return this.builtInMetadata();
+    const metadata = await this.client.metadata(endpointOf(registration), timeoutMs);
+    this.seen.set(registration.uuid, {
+      health: { metadata, healthy: true },
+      until: this.ctx.now() + metadataTtlMs,
+    });
+    return metadata;
+  }
+
+  /** Whether the adapter answers, with its metadata; remembered for a minute. */
+  async health(registration: ScannerRegistration): Promise<AdapterHealth> {
+    const cached = this.seen.get(registration.uuid);
+    if (cached && cached.until > this.ctx.now()) return cached.health;
+    try {
+      return { metadata: await this.metadata(registration, healthTimeoutMs), healthy: true };
+    } catch {
+      const health = { metadata: undefined, healthy: false };
+      this.seen.set(registration.uuid, { health, until: this.ctx.now() + healthTimeoutMs });
+      return health;
+    }
+  }
+
+  /** Fetches the metadata of unsaved settings (`POST /scanners/ping`). */
+  async ping(input: RegistrationInput): Promise<AdapterMetadata> {
+    validate(input);
+    return this.client.metadata({
+      url: input.url,
+      auth: input.auth ?? '',
+      accessCredential: input.access_credential ?? '',
+      skipCertVerify: input.skip_certVerify ?? false,
+    });
+  }
+
+  private async builtInMetadata(): Promise<AdapterMetadata> {
+    const sources = await this.vulndb.status();
+    const updated = Math.max(0, ...sources.map((s) => s.importedAt));
+    return {
+      scanner: { name: 'Berth', vendor: 'Berth', version: this.version },
+      capabilities: [
+        {
+          type: 'vulnerability',
+          consumes_mime_types: manifestTypes,
+          produces_mime_types: ['application/vnd.security.vulnerability.report; version=1.1'],
+        },
+        {
+          type: 'sbom',
+          consumes_mime_types: manifestTypes,
+          produces_mime_types: ['application/vnd.security.sbom.report+json; version=1.0'],
+          additional_attributes: {
+            sbom_media_types: ['application/spdx+json', 'application/vnd.cyclonedx+json'],
+          },
+        },
+      ],
+      properties: {
+        'harbor.scanner-adapter/scanner-type': 'os-package-vulnerability',
+        ...(updated > 0
+          ? { 'harbor.scanner-adapter/vulnerability-database-updated-at': new Date(updated).toISOString() }
+          : {}),
+      },
+    };
+  }
+
+  private async assertUnique(input: RegistrationInput, self: string | undefined): Promise<void> {
+    const clash = await this.ctx.db
+      .selectFrom('scanner_registrations')
+      .select(['name', 'url'])
+      .where((eb) => eb.or([eb('name', '=', input.name), eb('url', '=', input.url)]))
+      .$if(self !== undefined, (q) => q.where('uuid', '!=', self as string))
+      .executeTakeFirst();
+    if (clash)
+      throw new BerthError(
+        'CONFLICT',
+        clash.name === input.name
+          ? `a scanner named ${input.name} is registered already`
+          : `a scanner at ${input.url} is registered already`,
+      );
+  }
+}
