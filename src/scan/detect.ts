@@ -2,6 +2,7 @@ import { parseApkInstalled } from './detectors/apk.js';
 import { type OsPackage, parseDpkgStatus } from './detectors/dpkg.js';
 import { parseGoBuildInfo } from './detectors/go.js';
 import {
+  isJavaArchive,
   isNpmLock,
   isNpmManifest,
   isPomProperties,
@@ -48,13 +49,14 @@ export const scanSelector: FileSelector = {
     isPythonMetadata(path) ||
     isPomProperties(path),
   maxFileBytes: 64 << 20,
+  archives: { matches: isJavaArchive, wants: isPomProperties },
 };
 
 /**
  * The operating system and every package the detectors recognise in the image's final filesystem:
  * dpkg, apk and SQLite rpm databases (named by the OS's OSV ecosystem), npm (installed package.json files and lock
  * files), Python distributions, Go binaries (modules and the standard library) and Maven
- * pom.properties. A package found in several places is listed once, at the first.
+ * pom.properties (loose, or inside Java archives and the archives inside them). A package found in several places is listed once, at the first.
  */
 export function detectPackages(files: ImageFiles): Detection {
   const releaseFile = osReleasePaths.map((p) => files.get(p)).find((f) => f !== undefined);

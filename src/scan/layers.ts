@@ -1,9 +1,14 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import tar from 'tar-stream';
+import { zipMembers } from '../lib/zip.js';
 
 /** A layer of an image, by digest, in manifest order (lowest first). */
 export interface LayerRef {
@@ -40,6 +45,75 @@ export interface FileSelector {
   readonly wants: (path: string) => boolean;
   /** Files larger than this are skipped rather than held in memory. */
   readonly maxFileBytes: number;
+  /**
+   * Zip archives whose members a detector reads (Java archives): which paths are ones (in the image
+   * or inside another archive), and which members are wanted. A wanted member is a file of the image
+   * at `<archive path>!/<member name>`.
+   */
+  readonly archives?: {
+    readonly matches: (path: string) => boolean;
+    readonly wants: (member: string) => boolean;
+  };
+}
+
+/** Archives up to this size are read in memory; larger ones go through a temporary file. */
+const archiveInMemoryBytes = 32 << 20;
+/** Archives larger than this are not opened. */
+const archiveMaxBytes = 1 << 30;
+/** Archives inside archives (a Spring Boot jar's libraries) are opened this deep. */
+const archiveDepth = 3;
+/** Wanted archive members larger than this are skipped. */
+const memberMaxBytes = 1 << 20;
+
+/** The wanted members of a zip archive (and of the archives inside it), or none when it is not one. */
+async function archiveMembers(
+  source: string | Buffer,
+  at: string,
+  archives: NonNullable<FileSelector['archives']>,
+  depth: number,
+): Promise<{ path: string; content: Buffer }[]> {
+  const found: { path: string; content: Buffer }[] = [];
+  try {
+    for await (const member of zipMembers(source)) {
+      const inner = `${at}!/${member.name}`;
+      if (archives.wants(member.name) && member.size <= memberMaxBytes) {
+        found.push({ path: inner, content: await member.read(memberMaxBytes) });
+      } else if (
+        depth < archiveDepth &&
+        archives.matches(member.name) &&
+        member.size <= archiveInMemoryBytes
+      ) {
+        found.push(
+          ...(await archiveMembers(await member.read(archiveInMemoryBytes), inner, archives, depth + 1)),
+        );
+      }
+    }
+  } catch {
+    // Not a zip archive after all, or a damaged one: it has nothing to say.
+  }
+  return found;
+}
+
+/** Reads an archive out of the layer's stream (to the end) and answers its wanted members. */
+async function readArchive(
+  stream: AsyncIterable<Buffer>,
+  size: number,
+  at: string,
+  archives: NonNullable<FileSelector['archives']>,
+): Promise<{ path: string; content: Buffer }[]> {
+  if (size <= archiveInMemoryBytes) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    return archiveMembers(Buffer.concat(chunks), at, archives, 1);
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'berth-archive-'));
+  try {
+    const file = path.join(dir, 'archive.zip');
+    await pipeline(ReadableStream.from(stream), createWriteStream(file));
+    return await archiveMembers(file, at, archives, 1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const goMarker = Buffer.from('\xff Go buildinf:', 'latin1');
@@ -150,6 +224,9 @@ export async function readImageFiles(
     for (const map of maps)
       for (const [path, entry] of map) if (entry.layerIndex < layerIndex && test(path)) map.delete(path);
   };
+  /** The path itself, what is under it as a directory, and the members read from it as an archive. */
+  const under = (gone: string) => (p: string) =>
+    p === gone || p.startsWith(`${gone}/`) || p.startsWith(`${gone}!/`);
 
   for (const [layerIndex, layer] of layers.entries()) {
     const extract = tar.extract();
@@ -167,14 +244,14 @@ export async function readImageFiles(
         const dir = parentOf(path);
         if (base === '.wh..wh..opq') removeBelow(layerIndex, (p) => p.startsWith(`${dir}/`));
         else {
-          const gone = dir ? `${dir}/${base.slice(4)}` : base.slice(4);
-          removeBelow(layerIndex, (p) => p === gone || p.startsWith(`${gone}/`));
+          removeBelow(layerIndex, under(dir ? `${dir}/${base.slice(4)}` : base.slice(4)));
         }
         entry.resume();
         continue;
       }
-      // Whatever this layer puts at a path hides what lower layers had there.
+      // Whatever this layer puts at a path hides what lower layers had there (an archive's members too).
       for (const map of maps) map.delete(path);
+      if (selector.archives?.matches(path)) removeBelow(layerIndex, (p) => p.startsWith(`${path}!/`));
       if (header.type === 'symlink' && header.linkname) {
         links.set(path, { layerIndex, value: header.linkname });
         entry.resume();
@@ -191,6 +268,22 @@ export async function readImageFiles(
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
         files.set(path, { layerIndex, value: { path, layer: layer.digest, content: Buffer.concat(chunks) } });
+      } else if (
+        header.type === 'file' &&
+        selector.archives?.matches(path) &&
+        (header.size ?? 0) <= archiveMaxBytes
+      ) {
+        const members = await readArchive(
+          entry as AsyncIterable<Buffer>,
+          header.size ?? 0,
+          path,
+          selector.archives,
+        );
+        for (const member of members)
+          files.set(member.path, {
+            layerIndex,
+            value: { path: member.path, layer: layer.digest, content: member.content },
+          });
       } else if (header.type === 'file' && ((header.mode ?? 0) & 0o111) !== 0 && (header.size ?? 0) > 1024) {
         const buildInfo = await goBuildInfo(entry as AsyncIterable<Buffer>);
         if (buildInfo) binaries.set(path, { layerIndex, value: { path, layer: layer.digest, buildInfo } });

@@ -11,6 +11,8 @@ export const isNpmLock = (path: string) =>
   /(^|\/)(package-lock|npm-shrinkwrap)\.json$/.test(path) && !path.includes('node_modules/');
 export const isPythonMetadata = (path: string) =>
   /\.dist-info\/METADATA$/.test(path) || /\.egg-info(\/PKG-INFO)?$/.test(path);
+/** Java archives: jars, web and enterprise archives (Spring Boot and WAR libraries are jars inside them). */
+export const isJavaArchive = (path: string) => /\.(jar|war|ear|par|sar|jpi|hpi)$/i.test(path);
 export const isPomProperties = (path: string) =>
   /(^|\/)META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/.test(path);
 

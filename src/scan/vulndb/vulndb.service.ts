@@ -1,8 +1,7 @@
 import path from 'node:path';
-import yauzl from 'yauzl';
 import type { ServiceContext } from '../../domain/context.js';
 import { BerthError } from '../../lib/errors.js';
-import { readLimited } from '../../lib/streams.js';
+import { zipMembers } from '../../lib/zip.js';
 import type { Severity } from './cvss.js';
 import { type Affected, type OsvRecord, parseOsvRecord } from './osv.js';
 
@@ -37,51 +36,6 @@ const memberLimit = 8 << 20;
 const writeBatch = 200;
 const lookupBatch = 500;
 
-interface Member {
-  readonly name: string;
-  read(): Promise<Buffer>;
-}
-
-/** The members of a zip archive, one at a time, without reading it whole. */
-async function* members(file: string): AsyncGenerator<Member> {
-  const zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
-  try {
-    for (;;) {
-      const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
-        const done = () => {
-          zip.off('entry', onEntry);
-          zip.off('end', onEnd);
-          zip.off('error', onError);
-        };
-        const onEntry = (e: yauzl.Entry) => {
-          done();
-          resolve(e);
-        };
-        const onEnd = () => {
-          done();
-          resolve(undefined);
-        };
-        const onError = (error: Error) => {
-          done();
-          reject(error);
-        };
-        zip.on('entry', onEntry);
-        zip.on('end', onEnd);
-        zip.on('error', onError);
-        zip.readEntry();
-      });
-      if (!entry) return;
-      if (entry.fileName.endsWith('/')) continue;
-      yield {
-        name: entry.fileName,
-        read: async () => readLimited(await zip.openReadStreamPromise(entry), memberLimit),
-      };
-    }
-  } finally {
-    zip.close();
-  }
-}
-
 /** The archive's source name: the folder of an OSV bucket layout (`…/Debian/all.zip`), else the file name. */
 function sourceOf(file: string): string {
   const base = path.basename(file);
@@ -108,11 +62,11 @@ export class VulnDbService {
     // Pass 1: every member must be a record; keep each id's modified time.
     const seen = new Map<string, number>();
     try {
-      for await (const member of members(file)) {
+      for await (const member of zipMembers(file)) {
         if (!member.name.endsWith('.json')) continue;
         let record: OsvRecord;
         try {
-          record = parseOsvRecord(JSON.parse((await member.read()).toString('utf8')));
+          record = parseOsvRecord(JSON.parse((await member.read(memberLimit)).toString('utf8')));
         } catch (error) {
           return fail(member.name, error);
         }
@@ -133,9 +87,9 @@ export class VulnDbService {
 
     // Pass 2: write what is new or newer.
     let batch: OsvRecord[] = [];
-    for await (const member of members(file)) {
+    for await (const member of zipMembers(file)) {
       if (!member.name.endsWith('.json')) continue;
-      const record = parseOsvRecord(JSON.parse((await member.read()).toString('utf8')));
+      const record = parseOsvRecord(JSON.parse((await member.read(memberLimit)).toString('utf8')));
       if (!wanted.has(record.id)) continue;
       wanted.delete(record.id);
       batch.push(record);
