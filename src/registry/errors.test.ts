@@ -30,6 +30,7 @@ const expected: Record<string, [string, number]> = {
   CONFLICT: ['DENIED', 409],
   FORBIDDEN: ['DENIED', 403],
   PRECONDITION_FAILED: ['DENIED', 412],
+  UPSTREAM_FAILED: ['UNKNOWN', 502],
 };
 
 describe('the OCI error surface', () => {

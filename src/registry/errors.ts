@@ -26,7 +26,7 @@ const descriptors: Readonly<Record<ErrorCode, Descriptor>> = {
   RANGE_INVALID: { code: 'BLOB_UPLOAD_INVALID', status: 416 },
   PAYLOAD_TOO_LARGE: { code: 'SIZE_INVALID', status: 413 },
   REFERENCED: { code: 'DENIED', status: 409 },
-  UPSTREAM_FAILED: { code: 'UNSUPPORTED', status: 502 },
+  UPSTREAM_FAILED: { code: 'UNKNOWN', status: 502 },
   ENDPOINT_UNKNOWN: { code: 'UNSUPPORTED', status: 404 },
   METHOD_UNKNOWN: { code: 'UNSUPPORTED', status: 405 },
   PAGINATION_INVALID: { code: 'PAGINATION_NUMBER_INVALID', status: 400 },

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { builtInScannerId } from '../../src/db/index.js';
 import { type ApiClient, adminApiClient } from '../support/api-client.js';
 import { useBackend } from '../support/matrix.js';
 import { createProjects } from '../support/server.js';
@@ -46,6 +47,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:delete',
     'scan:read',
     'scan:create',
+    'scanner:read',
+    'scanner:create',
     'robot:list',
     'robot:read',
     'robot:create',
@@ -69,6 +72,7 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:delete',
     'scan:read',
     'scan:create',
+    'scanner:read',
     'robot:list',
     'robot:read',
   ],
@@ -86,6 +90,7 @@ const rolePermissions: Record<Role, Permission[]> = {
     'tag:create',
     'scan:read',
     'scan:create',
+    'scanner:read',
     'robot:list',
     'robot:read',
   ],
@@ -100,6 +105,7 @@ const rolePermissions: Record<Role, Permission[]> = {
     'artifact:read',
     'tag:list',
     'scan:read',
+    'scanner:read',
     'robot:list',
     'robot:read',
   ],
@@ -319,6 +325,15 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       path: (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/vulnerabilities`,
       ok: 200,
     },
+    { need: 'scanner:read', method: 'GET', path: (p) => `/projects/${p}/scanner`, ok: 200 },
+    {
+      need: 'scanner:create',
+      method: 'PUT',
+      path: (p) => `/projects/${p}/scanner`,
+      body: () => ({ uuid: builtInScannerId }),
+      ok: 200,
+    },
+    { need: 'scanner:create', method: 'GET', path: (p) => `/projects/${p}/scanner/candidates`, ok: 200 },
     {
       need: 'tag:create',
       method: 'POST',
@@ -443,6 +458,23 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       method: 'POST',
       path: () => '/users',
       body: (_p, id) => ({ username: `made-by-${id}`, password }),
+      ok: 201,
+    },
+    { need: 'sysadmin', method: 'GET', path: () => '/scanners', ok: 200 },
+    { need: 'sysadmin', method: 'GET', path: () => `/scanners/${builtInScannerId}`, ok: 200 },
+    { need: 'sysadmin', method: 'GET', path: () => `/scanners/${builtInScannerId}/metadata`, ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'PATCH',
+      path: () => `/scanners/${builtInScannerId}`,
+      body: () => ({ is_default: true }),
+      ok: 200,
+    },
+    {
+      need: 'sysadmin',
+      method: 'POST',
+      path: () => '/scanners',
+      body: (_p, id) => ({ name: `scanner-${id}`, url: `http://127.0.0.1:1/${id}` }),
       ok: 201,
     },
     { need: 'sysadmin', method: 'GET', path: () => '/audit-logs', ok: 200 },

@@ -34,6 +34,7 @@ const resources = new Set([
   'artifact',
   'tag',
   'scan',
+  'scanner',
   'project',
   'metadata',
   'member',
