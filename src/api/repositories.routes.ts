@@ -93,6 +93,11 @@ function additionLinks(base: string, image: boolean): Record<string, { href: str
 const encodedRepository = (name: string) =>
   encodeURIComponent(encodeURIComponent(name.slice(name.indexOf('/') + 1)));
 
+interface Overviews {
+  readonly registration: ScannerRegistration;
+  readonly reports: ReadonlyMap<string, ScanReport>;
+}
+
 export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> = async (
   app,
   { projects, artifacts, scans, scanScheduler, scanners, events, version },
@@ -156,12 +161,12 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
     creation_time: iso(a.createdAt),
   });
 
-  /** An artifact in Harbor's shape; `scanner` is the project's (its report makes the scan overview). */
+  /** An artifact in Harbor's shape, with its scan overview when `overviews` holds the reports. */
   async function artifactOf(
     project: Project,
     view: ArtifactView,
     options: { with_tag: boolean; with_accessory: boolean; with_scan_overview: boolean },
-    scanner: ScannerRegistration | undefined,
+    overviews: Overviews | undefined,
   ) {
     const base = `/api/v2.0/projects/${project.name}/repositories/${encodedRepository(view.repositoryName)}/artifacts/${view.digest}`;
     const extra = view.type === 'IMAGE' ? await artifacts.extraAttrs(view) : undefined;
@@ -196,17 +201,31 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
             accessories: (await artifacts.accessories(view)).map(accessoryOf),
           }
         : {}),
-      ...(scanner ? await scanOverview(view.digest, scanner) : {}),
+      ...(overviews ? scanOverview(view.digest, overviews) : {}),
     };
   }
 
-  async function scanOverview(digest: string, registration: ScannerRegistration) {
-    const report = await scans.report(digest, registration.uuid);
+  function scanOverview(digest: string, { registration, reports }: Overviews) {
+    const report = reports.get(digest);
     return report ? { scan_overview: { [vulnerabilityReportType]: overviewOf(report, registration) } } : {};
   }
 
-  const overviewScanner = (project: Project, options: { with_scan_overview: boolean }) =>
-    options.with_scan_overview ? scanners.forProject(project.id) : Promise.resolve(undefined);
+  /** The reports of the project's scanner for these artifacts (one query for a whole page). */
+  async function overviewsOf(
+    project: Project,
+    options: { with_scan_overview: boolean },
+    views: readonly ArtifactView[],
+  ): Promise<Overviews | undefined> {
+    if (!options.with_scan_overview) return undefined;
+    const registration = await scanners.forProject(project.id);
+    return {
+      registration,
+      reports: await scans.reports(
+        views.map((v) => v.digest),
+        registration.uuid,
+      ),
+    };
+  }
 
   app.get(
     '/projects/:project_name/repositories',
@@ -334,8 +353,8 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         } as const),
       });
       pageHeaders(request, reply, query, total);
-      const scanner = await overviewScanner(project, query);
-      return Promise.all(items.map((view) => artifactOf(project, view, query, scanner)));
+      const overviews = await overviewsOf(project, query, items);
+      return Promise.all(items.map((view) => artifactOf(project, view, query, overviews)));
     },
   );
 
@@ -353,7 +372,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
     async (request) => {
       const project = await authorized(request, request.params.project_name, 'artifact', 'read');
       const view = await artifacts.getArtifact(repositoryName(request.params), request.params.reference);
-      return artifactOf(project, view, request.query, await overviewScanner(project, request.query));
+      return artifactOf(project, view, request.query, await overviewsOf(project, request.query, [view]));
     },
   );
 

@@ -43,10 +43,10 @@ export class VulnerabilityPolicy {
     const meta = JSON.parse(project.metadata) as ProjectMetadata;
     if (meta.prevent_vul !== 'true') return { allowed: true };
     const threshold = thresholdOf[meta.severity ?? 'low'] ?? 'Low';
-    // The report of the scanner the project uses now.
+    // The last successful report of the scanner the project uses now (one stands while a rescan runs).
     const scanner = (await this.registrations.forProject(project.id)).uuid;
-    const report = await this.scans.report(digest, scanner);
-    if (report?.status !== 'Success') {
+    const details = await this.scans.storedDetails(digest, scanner);
+    if (!details) {
       return meta.prevent_unscanned === 'true'
         ? {
             allowed: false,
@@ -54,9 +54,8 @@ export class VulnerabilityPolicy {
           }
         : { allowed: true };
     }
-    const details = await this.scans.storedDetails(digest, scanner);
     const allowed = await this.allowlists.effective(project.id, meta.reuse_sys_cve_allowlist === 'true');
-    const blocking = (details?.findings ?? []).filter(
+    const blocking = details.findings.filter(
       (f) => reaches(f.severity, threshold) && !allowed.has(f.id) && !f.osvIds.some((id) => allowed.has(id)),
     );
     if (blocking.length === 0) return { allowed: true };
