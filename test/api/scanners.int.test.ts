@@ -4,6 +4,7 @@ import { type ApiClient, adminApiClient, errorOf } from '../support/api-client.j
 import { ociIndex, ociManifest, sha256 } from '../support/client.js';
 import { useBackend } from '../support/matrix.js';
 import { LoopbackAdapter } from '../support/scanner-adapter.js';
+import { waitForOverview } from '../support/scans.js';
 
 const reportType = 'application/vnd.security.vulnerability.report; version=1.1';
 const apiKey = 'adapter-key-1';
@@ -20,13 +21,6 @@ interface Registration {
   health: string;
   access_credential: string;
   capabilities: Record<string, boolean>;
-}
-
-interface Overview {
-  scan_status: string;
-  severity: string;
-  summary: { total: number; summary: Record<string, number> };
-  scanner: { name: string; vendor: string; version: string };
 }
 
 describe.each([
@@ -57,18 +51,8 @@ describe.each([
     return (res.headers.get('location') ?? '').split('/').pop() ?? '';
   }
 
-  async function overview(project: string, repo: string, reference: string): Promise<Overview | undefined> {
-    for (let i = 0; i < 1500; i++) {
-      const res = await admin.call<{ scan_overview?: Record<string, Overview> }>(
-        'GET',
-        `/projects/${project}/repositories/${repo}/artifacts/${reference}?with_scan_overview=true`,
-      );
-      const current = res.body.scan_overview?.[reportType];
-      if (current?.scan_status === 'Success' || current?.scan_status === 'Error') return current;
-      await sleep(20);
-    }
-    return undefined;
-  }
+  const overview = (project: string, repo: string, reference: string) =>
+    waitForOverview(admin, project, repo, reference);
 
   beforeAll(async () => {
     await basic.start();

@@ -11,15 +11,10 @@ import { VulnDbService } from '../../src/scan/index.js';
 import { type ApiClient, adminApiClient } from '../support/api-client.js';
 import { type Descriptor, ociIndex, sha256 } from '../support/client.js';
 import { useBackend } from '../support/matrix.js';
+import { type Overview, waitForOverview } from '../support/scans.js';
 import { tempDir } from '../support/services.js';
 
 const reportType = 'application/vnd.security.vulnerability.report; version=1.1';
-
-interface Overview {
-  scan_status: string;
-  severity: string;
-  summary: { total: number; fixable: number; summary: Record<string, number> };
-}
 
 async function layerOf(files: Record<string, string>): Promise<Buffer> {
   const pack = tar.pack();
@@ -133,23 +128,8 @@ describe.each([
     };
   }
 
-  async function overview(
-    project: string,
-    repo: string,
-    reference: string,
-    until = 'Success',
-  ): Promise<Overview | undefined> {
-    for (let i = 0; i < 1500; i++) {
-      const res = await admin.call<{ scan_overview?: Record<string, Overview> }>(
-        'GET',
-        `/projects/${project}/repositories/${repo}/artifacts/${reference}?with_scan_overview=true`,
-      );
-      const current = res.body.scan_overview?.[reportType];
-      if (current?.scan_status === until || current?.scan_status === 'Error') return current;
-      await sleep(20);
-    }
-    return undefined;
-  }
+  const overview = (project: string, repo: string, reference: string, until?: string) =>
+    waitForOverview(admin, project, repo, reference, until);
 
   it('scans on push in a project with auto_scan, and reports what it found', async () => {
     const image = await pushImage(

@@ -33,6 +33,21 @@ async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Reads an image made of these layer blobs (lowest first) with the scanner's selector. */
+async function imageOf(blobs: Buffer[]) {
+  const byDigest = new Map(blobs.map((b) => [sha256(b), b]));
+  const layers: LayerRef[] = [...byDigest.keys()].map((digest) => ({
+    digest,
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+  }));
+  const files = await readImageFiles(
+    layers,
+    async (digest) => Readable.from([byDigest.get(digest) as Buffer]),
+    scanSelector,
+  );
+  return { layers, files };
+}
+
 const dpkg = (packages: [string, string, string, string?][]) =>
   packages
     .map(([name, version, status, source]) =>
@@ -91,16 +106,7 @@ describe('reading an image’s final filesystem and detecting its packages', () 
         content: dpkg([['libssl3', '3.0.11-1~deb12u2', 'install ok installed', 'openssl']]),
       },
     ]);
-    const blobs = new Map([lower, middle, upper].map((b) => [sha256(b), b]));
-    const layers: LayerRef[] = [...blobs.keys()].map((digest) => ({
-      digest,
-      mediaType: 'application/vnd.oci.image.layer.v1.tar',
-    }));
-    const files = await readImageFiles(
-      layers,
-      async (digest) => Readable.from([blobs.get(digest) as Buffer]),
-      scanSelector,
-    );
+    const { layers, files } = await imageOf([lower, middle, upper]);
     const { os, packages } = detectPackages(files);
     expect(os).toMatchObject({ id: 'debian', versionId: '12', ecosystem: 'Debian:12' });
     expect(packages.map((p) => [p.type, p.ecosystem, p.name, p.version, p.source, p.layer])).toEqual([
@@ -249,16 +255,7 @@ describe('Java archives', () => {
       { name: 'opt/lib/.wh.removed.jar' },
       { name: 'opt/lib/replaced.jar', content: 'now a text file' },
     ]);
-    const blobs = new Map([lower, upper].map((b) => [sha256(b), b]));
-    const layers: LayerRef[] = [...blobs.keys()].map((digest) => ({
-      digest,
-      mediaType: 'application/vnd.oci.image.layer.v1.tar',
-    }));
-    const files = await readImageFiles(
-      layers,
-      async (digest) => Readable.from([blobs.get(digest) as Buffer]),
-      scanSelector,
-    );
+    const { layers, files } = await imageOf([lower, upper]);
     const { packages } = detectPackages(files);
     expect(packages.map((p) => [p.ecosystem, p.name, p.version, p.location, p.layer])).toEqual([
       [
