@@ -15,6 +15,7 @@ need umoci umoci
 need docker-registry docker-registry
 need containerd containerd
 need zstd zstd
+need db_load db-util
 need pg_isready postgresql-client
 need psql postgresql-client
 

@@ -54,7 +54,7 @@ export const scanSelector: FileSelector = {
 
 /**
  * The operating system and every package the detectors recognise in the image's final filesystem:
- * dpkg, apk and SQLite rpm databases (named by the OS's OSV ecosystem), npm (installed package.json files and lock
+ * dpkg, apk and rpm (SQLite or Berkeley DB) databases (named by the OS's OSV ecosystem), npm (installed package.json files and lock
  * files), Python distributions, Go binaries (modules and the standard library) and Maven
  * pom.properties (loose, or inside Java archives and the archives inside them). A package found in several places is listed once, at the first.
  */

@@ -299,13 +299,23 @@ describe('a layer that is not a tar', () => {
   });
 });
 
-describe('SQLite rpm databases', () => {
-  /** An RPM header blob with string tags (and an optional INT32 epoch), as rpmdb.sqlite stores them. */
-  function rpmHeader(fields: { name: string; version: string; release: string; epoch?: number }): Buffer {
+describe('rpm databases', () => {
+  /**
+   * An RPM header blob with string tags (and an optional INT32 epoch), as rpm databases store them;
+   * `summary` pads it out as real headers (kilobytes each) are.
+   */
+  function rpmHeader(fields: {
+    name: string;
+    version: string;
+    release: string;
+    epoch?: number;
+    summary?: string;
+  }): Buffer {
     const entries: [number, number, Buffer][] = [
       [1000, 6, Buffer.from(`${fields.name}\0`)],
       [1001, 6, Buffer.from(`${fields.version}\0`)],
       [1002, 6, Buffer.from(`${fields.release}\0`)],
+      [1004, 6, Buffer.from(`${fields.summary ?? ''}\0`)],
       [1044, 6, Buffer.from(`${fields.name}-${fields.version}-${fields.release}.src.rpm\0`)],
     ];
     if (fields.epoch !== undefined) {
@@ -364,6 +374,56 @@ describe('SQLite rpm databases', () => {
       expect(packages.map((p) => [p.ecosystem, p.name, p.version])).toEqual([
         ['AlmaLinux:9', 'openssl-libs', '1:3.0.7-27.el9'],
         ['AlmaLinux:9', 'bash', '5.1.8-6.el9_1'],
+      ]);
+    } finally {
+      await work.remove();
+    }
+  });
+
+  it('reads the Berkeley DB Packages database of an AlmaLinux 8 image (made by db_load)', async () => {
+    const { tempDir } = await import('../support/services.js');
+    const work = await tempDir('berth-rpmbdb-');
+    try {
+      // Keys are rpm's 4-byte instance numbers; key 0 holds the next one (not a header). Headers of a
+      // few KiB land on overflow pages, short ones inline, as in real databases.
+      const records: [number, Buffer][] = [
+        [0, Buffer.from([4, 0, 0, 0])],
+        [
+          1,
+          rpmHeader({
+            name: 'openssl-libs',
+            version: '1.1.1k',
+            release: '9.el8_7',
+            epoch: 1,
+            summary: 'x'.repeat(9000),
+          }),
+        ],
+        [2, rpmHeader({ name: 'bash', version: '4.4.20', release: '4.el8_6', summary: 'y'.repeat(3000) })],
+        [3, rpmHeader({ name: 'tzdata', version: '2023c', release: '1.el8' })],
+        [4, rpmHeader({ name: 'gpg-pubkey', version: 'c21ad6ea', release: '5d0b2c3b' })],
+      ];
+      const hex = (b: Buffer) => [...b].map((x) => `\\${x.toString(16).padStart(2, '0')}`).join('');
+      const key = (n: number) => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32LE(n);
+        return b;
+      };
+      const input = records.map(([k, v]) => `${hex(key(k))}\n${hex(v)}\n`).join('');
+      const file = path.join(work.dir, 'Packages');
+      execFileSync('db_load', ['-T', '-t', 'hash', file], { input });
+      const pack = tar.pack();
+      pack.entry({ name: 'etc/os-release' }, 'NAME="AlmaLinux"\nID="almalinux"\nVERSION_ID="8.8"\n');
+      pack.entry({ name: 'var/lib/rpm/Packages' }, readFileSync(file));
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of pack) chunks.push(chunk as Buffer);
+      const { files } = await imageOf([Buffer.concat(chunks)]);
+      const { os, packages } = detectPackages(files);
+      expect(os?.ecosystem).toBe('AlmaLinux:8');
+      expect(packages.map((p) => [p.ecosystem, p.name, p.version]).sort()).toEqual([
+        ['AlmaLinux:8', 'bash', '4.4.20-4.el8_6'],
+        ['AlmaLinux:8', 'openssl-libs', '1:1.1.1k-9.el8_7'],
+        ['AlmaLinux:8', 'tzdata', '2023c-1.el8'],
       ]);
     } finally {
       await work.remove();

@@ -3,9 +3,15 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { berkeleyDbHashValues, isBerkeleyDbHash } from './berkeley-db.js';
 import type { OsPackage } from './dpkg.js';
 
-export const rpmdbPaths = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
+/** Where rpm keeps its database: SQLite (RHEL 9, Fedora 33+) or Berkeley DB `Packages` (RHEL 7/8, CentOS 7). */
+export const rpmdbPaths = [
+  'var/lib/rpm/rpmdb.sqlite',
+  'usr/lib/sysimage/rpm/rpmdb.sqlite',
+  'var/lib/rpm/Packages',
+];
 
 const tags = { name: 1000, version: 1001, release: 1002, epoch: 1003, sourceRpm: 1044 } as const;
 const stringType = 6;
@@ -52,26 +58,30 @@ export function parseRpmHeader(
 }
 
 /**
- * The installed packages of an SQLite rpm database (RHEL 9, AlmaLinux 9, Rocky 9, Fedora 33+), as
- * `[epoch:]version-release`. Advisories for these distributions name binary packages, so the name is
- * what is matched. The database is read from a temporary copy (SQLite needs a file).
+ * The installed packages of an rpm database, SQLite or Berkeley DB, as `[epoch:]version-release`.
+ * Advisories for these distributions name binary packages, so the name is what is matched.
  */
 export function parseRpmDatabase(content: Buffer): OsPackage[] {
+  const headers = isBerkeleyDbHash(content) ? berkeleyDbHashValues(content) : sqliteHeaders(content);
+  const packages: OsPackage[] = [];
+  for (const blob of headers) {
+    const header = parseRpmHeader(blob);
+    if (!header || header.name === 'gpg-pubkey') continue;
+    const version = `${header.epoch ? `${header.epoch}:` : ''}${header.version}-${header.release}`;
+    packages.push({ name: header.name, version, source: header.name });
+  }
+  return packages;
+}
+
+/** The header blobs of an SQLite rpm database, read from a temporary copy (SQLite needs a file). */
+function sqliteHeaders(content: Buffer): Buffer[] {
   const file = path.join(tmpdir(), `berth-rpmdb-${randomUUID()}.sqlite`);
   writeFileSync(file, content);
   try {
     // Our own copy: opened writable so that a WAL-mode database needs no -shm file from the image.
     const db = new Sqlite(file, { fileMustExist: true });
     try {
-      const rows = db.prepare('select blob from Packages').all() as { blob: Buffer }[];
-      const packages: OsPackage[] = [];
-      for (const row of rows) {
-        const header = parseRpmHeader(row.blob);
-        if (!header || header.name === 'gpg-pubkey') continue;
-        const version = `${header.epoch ? `${header.epoch}:` : ''}${header.version}-${header.release}`;
-        packages.push({ name: header.name, version, source: header.name });
-      }
-      return packages;
+      return (db.prepare('select blob from Packages').all() as { blob: Buffer }[]).map((r) => r.blob);
     } finally {
       db.close();
     }
