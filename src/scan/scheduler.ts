@@ -13,6 +13,9 @@ export const scanJob = 'scan';
 export const scanReportJob = 'scan-report';
 export const vulndbUpdateJob = 'vulndb-update';
 
+/** Attempts of one poll for an external scan's reports before the scan is given up. */
+const reportAttempts = 5;
+
 interface ScanPayload {
   readonly repository: string;
   readonly digest: string;
@@ -193,12 +196,23 @@ export class ScanScheduler {
   };
 
   /** Job: asks an external adapter for the reports of a scan it accepted. */
-  readonly reportHandler: JobHandler = async (payload) => {
-    const outcome = await this.external.poll(payload as ExternalScanState);
-    if (!outcome.done) await this.pollLater(outcome.state, outcome.delayMs);
+  readonly reportHandler: JobHandler = async (payload, job) => {
+    const state = payload as ExternalScanState;
+    try {
+      const outcome = await this.external.poll(state);
+      if (!outcome.done) await this.pollLater(outcome.state, outcome.delayMs);
+    } catch (error) {
+      // The queue retries; on the last attempt the scan ends as failed rather than Running forever.
+      if (job.attempts < reportAttempts) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      await this.external.abandon(state, `following the scan failed: ${message}`);
+    }
   };
 
   private async pollLater(state: ExternalScanState, delayMs: number): Promise<void> {
-    await this.queue.enqueue(scanReportJob, state, { runAfter: this.now() + delayMs, maxAttempts: 5 });
+    await this.queue.enqueue(scanReportJob, state, {
+      runAfter: this.now() + delayMs,
+      maxAttempts: reportAttempts,
+    });
   }
 }

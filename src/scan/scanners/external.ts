@@ -252,6 +252,13 @@ export class ExternalScanner {
     return { done: true };
   }
 
+  /** Ends a scan that can no longer be followed (its polls kept failing): every pending report fails. */
+  async abandon(state: ExternalScanState, message: string): Promise<void> {
+    for (const request of state.pending) await this.scans.fail(request.attempt, message);
+    if (state.children && !state.pending.some((r) => r.attempt.digest === state.attempt.digest))
+      await this.scans.fail(state.attempt, message);
+  }
+
   /**
    * What the adapter sends the registry: a pull token for the repository, as a Bearer token when the
    * adapter asks for one (`harbor.scanner-adapter/registry-authorization-type`), else as the
