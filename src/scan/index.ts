@@ -14,7 +14,6 @@ export {
 export { AdapterClient, type AdapterMetadata } from './scanners/adapter-client.js';
 export { ExternalScanner } from './scanners/external.js';
 export {
-  authTypes,
   builtInScannerId,
   type RegistrationInput,
   ScannerRegistrations,

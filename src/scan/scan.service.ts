@@ -73,7 +73,7 @@ const layerTypes = /(\.tar|tar\.gzip|\.tar\+gzip|\.tar\+zstd)$/;
 const isImageLayer = (mediaType: string) =>
   layerTypes.test(mediaType) && !mediaType.includes('foreign') && !mediaType.includes('nondistributable');
 
-export function summarize(findings: readonly Finding[]): {
+function summarize(findings: readonly Finding[]): {
   severity: Severity;
   summary: VulnerabilitySummary;
 } {

@@ -10,7 +10,7 @@ const pageHeaderBytes = 26;
 const pageTypes = { hashUnsorted: 2, overflow: 7, hashMeta: 8, hash: 13 } as const;
 const itemTypes = { keyData: 1, offPage: 3 } as const;
 
-export class BerkeleyDbError extends Error {}
+class BerkeleyDbError extends Error {}
 
 /** Whether these bytes start with a Berkeley DB hash database's metadata page. */
 export function isBerkeleyDbHash(content: Buffer): boolean {

@@ -68,8 +68,8 @@ export type ReportPoll =
   | { readonly ready: true; readonly report: AdapterReport }
   | { readonly ready: false; readonly refreshAfterSeconds: number };
 
-export const metadataMediaType = 'application/vnd.scanner.adapter.metadata+json; version=1.1';
-export const scanRequestMediaType = 'application/vnd.scanner.adapter.scan.request+json; version=1.1';
+const metadataMediaType = 'application/vnd.scanner.adapter.metadata+json; version=1.1';
+const scanRequestMediaType = 'application/vnd.scanner.adapter.scan.request+json; version=1.1';
 /** The report types Berth reads, in the order it prefers them. */
 export const reportMediaTypes = [
   'application/vnd.security.vulnerability.report; version=1.1',

@@ -98,10 +98,7 @@ function findingOf(v: AdapterVulnerability): Finding {
 }
 
 /** The adapter's report as stored scan details: its findings (once per id, package and version). */
-export function detailsOf(
-  report: AdapterReport,
-  metadata: AdapterMetadata['scanner'] | undefined,
-): ScanDetails {
+function detailsOf(report: AdapterReport, metadata: AdapterMetadata['scanner'] | undefined): ScanDetails {
   const findings = new Map<string, Finding>();
   for (const v of report.vulnerabilities ?? []) {
     const finding = findingOf(v);

@@ -32,7 +32,7 @@ export interface AdapterHealth {
   readonly healthy: boolean;
 }
 
-export const authTypes = ['', 'Basic', 'Bearer', 'X-ScannerAdapter-API-Key'] as const;
+const authTypes = ['', 'Basic', 'Bearer', 'X-ScannerAdapter-API-Key'] as const;
 
 const manifestTypes = [
   'application/vnd.oci.image.manifest.v1+json',
