@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TextFilter } from '../domain/sql.js';
 import { BerthError } from '../lib/errors.js';
 
 export const PageQuery = {
@@ -16,14 +17,9 @@ export const PageQuery = {
   ),
 };
 
-export interface QueryFilter {
-  readonly value: string;
-  readonly fuzzy: boolean;
-}
-
 /** Harbor's `q`: `k=v` (exact) and `k=~v` (fuzzy) terms joined by commas; only the named keys are allowed. */
-export function parseQ(q: string | undefined, allowed: readonly string[]): Record<string, QueryFilter> {
-  const out: Record<string, QueryFilter> = {};
+export function parseQ(q: string | undefined, allowed: readonly string[]): Record<string, TextFilter> {
+  const out: Record<string, TextFilter> = {};
   if (!q) return out;
   for (const term of q.split(',')) {
     const match = /^([A-Za-z_]+)=(~?)(.*)$/.exec(term.trim());

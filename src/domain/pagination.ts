@@ -28,14 +28,25 @@ export interface Listed<T> {
   readonly items: T[];
 }
 
+/** Which page of a list: from 1, `pageSize` items each. */
+export interface PageRequest {
+  readonly page: number;
+  readonly pageSize: number;
+}
+
 /**
  * Counts what the filtered query matches, then fetches one page of it: the shape of every list in the
- * management API. `page` gets the filtered query and adds the selection, order, limit and offset.
+ * management API. `fetch` gets the filtered query already limited to the page and adds the
+ * selection and the order.
  */
 export async function countAndPage<DB, TB extends keyof DB, O, T>(
   filtered: SelectQueryBuilder<DB, TB, O>,
-  page: (query: SelectQueryBuilder<DB, TB, O>) => Promise<T[]>,
+  { page, pageSize }: PageRequest,
+  fetch: (query: SelectQueryBuilder<DB, TB, O>) => Promise<T[]>,
 ): Promise<Listed<T>> {
   const row = await filtered.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  return { total: Number((row as { n: number | string }).n), items: await page(filtered) };
+  return {
+    total: Number((row as { n: number | string }).n),
+    items: await fetch(filtered.limit(pageSize).offset((page - 1) * pageSize)),
+  };
 }

@@ -9,7 +9,7 @@ import type { ServiceContext } from '../context.js';
 import { deleteManifest, parentIndexes, upsertTag } from '../manifest/manifest.repo.js';
 import { countAndPage, type Listed } from '../pagination.js';
 import { findRepositoryId } from '../repository/index.js';
-import { containsText } from '../sql.js';
+import { matchesText, type TextFilter } from '../sql.js';
 import {
   type AccessoryView,
   type ArtifactView,
@@ -21,11 +21,6 @@ import {
 } from './artifact.view.js';
 
 type Db = Kysely<Database>;
-
-export interface TextFilter {
-  readonly value: string;
-  readonly fuzzy: boolean;
-}
 
 export interface Sort<K extends string> {
   readonly column: K;
@@ -74,11 +69,12 @@ export class ArtifactService {
       .where('r.name', '>=', `${projectName}/`)
       .where('r.name', '<', `${projectName}0`);
     if (query.name) {
-      const full = query.name.fuzzy ? query.name.value : `${projectName}/${query.name.value}`;
-      base = query.name.fuzzy ? base.where(containsText('r.name', full)) : base.where('r.name', '=', full);
+      // An exact name is the repository's without its project; a fuzzy one matches anywhere.
+      const { value, fuzzy } = query.name;
+      base = base.where(matchesText('r.name', { value: fuzzy ? value : `${projectName}/${value}`, fuzzy }));
     }
     const sort = query.sort ?? { column: 'created_at', desc: true };
-    return countAndPage(base, async (q) => {
+    return countAndPage(base, query, async (q) => {
       const column =
         sort.column === 'updated_at'
           ? sql`coalesce(r.updated_at, r.created_at)`
@@ -87,8 +83,6 @@ export class ArtifactService {
         .select(['r.name', 'r.description', 'r.pull_count', 'r.created_at', 'r.updated_at'])
         .orderBy(column, sort.desc ? 'desc' : 'asc')
         .orderBy('r.id', sort.desc ? 'desc' : 'asc')
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize)
         .execute();
       const counts = await this.artifactCounts(rows.map((r) => r.id));
       return rows.map((r) => ({
@@ -161,19 +155,15 @@ export class ArtifactService {
           .whereRef('t.digest', '=', 'm.digest');
         if (value === '*' && !fuzzy) return eb.exists(tagged);
         if (value === 'nil' && !fuzzy) return eb.not(eb.exists(tagged));
-        return eb.exists(
-          fuzzy ? tagged.where(containsText('t.name', value)) : tagged.where('t.name', '=', value),
-        );
+        return eb.exists(tagged.where(matchesText('t.name', { value, fuzzy })));
       });
     }
     const sort = query.sort ?? { column: 'created_at', desc: true };
-    return countAndPage(base, async (q) => {
+    return countAndPage(base, query, async (q) => {
       const rows = await q
         .select('m.digest')
         .orderBy(`m.${sort.column}`, sort.desc ? 'desc' : 'asc')
         .orderBy('m.id', sort.desc ? 'desc' : 'asc')
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize)
         .execute();
       return this.views(
         repository,
@@ -259,18 +249,13 @@ export class ArtifactService {
       .select('t.name')
       .where('t.repository_id', '=', repositoryId)
       .where('t.digest', '=', digest);
-    if (query.name) {
-      const { value, fuzzy } = query.name;
-      base = fuzzy ? base.where(containsText('t.name', value)) : base.where('t.name', '=', value);
-    }
+    if (query.name) base = base.where(matchesText('t.name', query.name));
     const sort = query.sort ?? { column: 'name', desc: false };
-    return countAndPage(base, async (q) => {
+    return countAndPage(base, query, async (q) => {
       const rows = await q
         .select(['m.id', 't.updated_at', 't.pull_time'])
         .orderBy(`t.${sort.column}`, sort.desc ? 'desc' : 'asc')
         .orderBy('t.name')
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize)
         .execute();
       return rows.map((r) => ({
         repositoryId,

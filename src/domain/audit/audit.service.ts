@@ -3,7 +3,7 @@ import type { AuditLog, AuditLogTable, Dialect } from '../../db/index.js';
 import type { ServiceContext } from '../context.js';
 import type { DomainEvent } from '../events.js';
 import { countAndPage, type Listed } from '../pagination.js';
-import { containsText } from '../sql.js';
+import { matchesText, type TextFilter } from '../sql.js';
 
 export interface AuditQuery {
   readonly page: number;
@@ -12,7 +12,7 @@ export interface AuditQuery {
   readonly operator?: string | undefined;
   readonly operation?: string | undefined;
   readonly resourceType?: string | undefined;
-  readonly resource?: { readonly value: string; readonly fuzzy: boolean } | undefined;
+  readonly resource?: TextFilter | undefined;
   readonly from?: number | undefined;
   readonly to?: number | undefined;
   readonly newestFirst: boolean;
@@ -109,21 +109,12 @@ export class AuditService {
     if (query.operator !== undefined) base = base.where('operator', '=', query.operator);
     if (query.operation !== undefined) base = base.where('operation', '=', query.operation);
     if (query.resourceType !== undefined) base = base.where('resource_type', '=', query.resourceType);
-    if (query.resource) {
-      const { value, fuzzy } = query.resource;
-      base = fuzzy ? base.where(containsText('resource', value)) : base.where('resource', '=', value);
-    }
+    if (query.resource) base = base.where(matchesText('resource', query.resource));
     if (query.from !== undefined) base = base.where('op_time', '>=', query.from);
     if (query.to !== undefined) base = base.where('op_time', '<=', query.to);
     const direction = query.newestFirst ? 'desc' : 'asc';
-    return countAndPage(base, (q) =>
-      q
-        .selectAll()
-        .orderBy('op_time', direction)
-        .orderBy('id', direction)
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize)
-        .execute(),
+    return countAndPage(base, query, (q) =>
+      q.selectAll().orderBy('op_time', direction).orderBy('id', direction).execute(),
     );
   }
 

@@ -3,7 +3,7 @@ import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import { countAndPage, type Listed } from '../pagination.js';
-import { containsText } from '../sql.js';
+import { containsText, matchesText, type TextFilter } from '../sql.js';
 import { ProjectRole } from './roles.js';
 
 /** Harbor's metadata keys; every value is a string ("true"/"false" for flags). */
@@ -48,7 +48,7 @@ export interface ProjectQuery {
   readonly pageSize: number;
   readonly name?: string | undefined;
   /** Exact-name or fuzzy match, from Harbor's `q` (name=x, name=~x). */
-  readonly nameMatch?: { readonly value: string; readonly fuzzy: boolean } | undefined;
+  readonly nameMatch?: TextFilter | undefined;
   readonly public?: boolean | undefined;
   /** Only projects this user can see (public ones and those they are a member of); undefined: all. */
   readonly visibleTo?: { readonly userId: number | undefined } | undefined;
@@ -184,23 +184,18 @@ export class ProjectService {
   async list(query: ProjectQuery): Promise<Listed<Project>> {
     let base = this.ctx.db.selectFrom('projects');
     if (query.name !== undefined) base = base.where('name', '=', query.name);
-    if (query.nameMatch) {
-      const { value, fuzzy } = query.nameMatch;
-      base = fuzzy ? base.where(containsText('name', value)) : base.where('name', '=', value);
-    }
+    if (query.nameMatch) base = base.where(matchesText('name', query.nameMatch));
     if (query.public !== undefined) base = base.where('public', '=', query.public ? 1 : 0);
     if (query.visibleTo) {
       const userId = query.visibleTo.userId;
       base = base.where(visibleTo('projects', userId));
     }
     const sort = query.sort ?? { column: 'id', desc: false };
-    return countAndPage(base, (q) =>
+    return countAndPage(base, query, (q) =>
       q
         .selectAll()
         .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
         .orderBy('id')
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize)
         .execute(),
     );
   }

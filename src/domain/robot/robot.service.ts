@@ -142,14 +142,7 @@ export class RobotService {
     let base = this.ctx.db.selectFrom('robots');
     if (filter.projectId !== undefined) base = base.where('project_id', '=', filter.projectId);
     if (filter.level !== undefined) base = base.where('level', '=', filter.level as 'system' | 'project');
-    return countAndPage(base, (q) =>
-      q
-        .selectAll()
-        .orderBy('id')
-        .limit(pageSize)
-        .offset((page - 1) * pageSize)
-        .execute(),
-    );
+    return countAndPage(base, { page, pageSize }, (q) => q.selectAll().orderBy('id').execute());
   }
 
   async update(

@@ -4,7 +4,7 @@ import type { User } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import { countAndPage, type Listed } from '../pagination.js';
-import { containsText } from '../sql.js';
+import { matchesText, type TextFilter } from '../sql.js';
 import { countUsers, userById, userByName } from './user.repo.js';
 
 export interface NewUser {
@@ -112,27 +112,19 @@ export class UserService {
   async list(query: {
     page: number;
     pageSize: number;
-    username?: { value: string; fuzzy: boolean } | undefined;
-    email?: { value: string; fuzzy: boolean } | undefined;
+    username?: TextFilter | undefined;
+    email?: TextFilter | undefined;
     sort?: { column: 'username' | 'created_at' | 'id'; desc: boolean } | undefined;
   }): Promise<Listed<User>> {
     let base = this.ctx.db.selectFrom('users');
-    if (query.username)
-      base = query.username.fuzzy
-        ? base.where(containsText('username', query.username.value))
-        : base.where('username', '=', query.username.value);
-    if (query.email)
-      base = query.email.fuzzy
-        ? base.where(containsText('email', query.email.value))
-        : base.where('email', '=', query.email.value);
+    if (query.username) base = base.where(matchesText('username', query.username));
+    if (query.email) base = base.where(matchesText('email', query.email));
     const sort = query.sort ?? { column: 'id', desc: false };
-    return countAndPage(base, (q) =>
+    return countAndPage(base, query, (q) =>
       q
         .selectAll()
         .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
         .orderBy('id')
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize)
         .execute(),
     );
   }

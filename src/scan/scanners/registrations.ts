@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { builtInScannerId, type ScannerRegistration } from '../../db/index.js';
 import type { ServiceContext } from '../../domain/context.js';
 import { countAndPage, type Listed } from '../../domain/pagination.js';
-import { containsText } from '../../domain/sql.js';
+import { matchesText, type TextFilter } from '../../domain/sql.js';
 import { BerthError } from '../../lib/errors.js';
 import type { VulnDbService } from '../vulndb/vulndb.service.js';
 import type { AdapterClient, AdapterEndpoint, AdapterMetadata } from './adapter-client.js';
@@ -21,9 +21,9 @@ export interface RegistrationInput {
 }
 
 export interface RegistrationFilter {
-  readonly name?: { value: string; fuzzy: boolean } | undefined;
-  readonly description?: { value: string; fuzzy: boolean } | undefined;
-  readonly url?: { value: string; fuzzy: boolean } | undefined;
+  readonly name?: TextFilter | undefined;
+  readonly description?: TextFilter | undefined;
+  readonly url?: TextFilter | undefined;
 }
 
 /** A registration's adapter as last seen: its metadata, or why it could not be reached. */
@@ -94,15 +94,13 @@ export class ScannerRegistrations {
     let base = this.ctx.db.selectFrom('scanner_registrations');
     for (const key of ['name', 'description', 'url'] as const) {
       const f = filter[key];
-      if (f) base = f.fuzzy ? base.where(containsText(key, f.value)) : base.where(key, '=', f.value);
+      if (f) base = base.where(matchesText(key, f));
     }
-    return countAndPage(base, (q) =>
+    return countAndPage(base, { page, pageSize }, (q) =>
       q
         .selectAll()
         .orderBy(sort?.column ?? 'created_at', sort?.desc ? 'desc' : 'asc')
         .orderBy('uuid')
-        .limit(pageSize)
-        .offset((page - 1) * pageSize)
         .execute(),
     );
   }
