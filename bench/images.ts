@@ -66,6 +66,52 @@ function storedWithoutFinal(deflated: Buffer): Buffer {
   return copy;
 }
 
+/**
+ * Completes an OCI layout whose layer blobs are in place: writes the config (amd64 linux, these
+ * diff ids), the image manifest, `oci-layout` and an `index.json` tagging it `latest`. Returns the
+ * manifest's bytes.
+ */
+export async function writeImageLayout(
+  dir: string,
+  layers: readonly { mediaType: string; digest: string; size: number }[],
+  diffIds: readonly string[],
+): Promise<Buffer> {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } }),
+  );
+  await writeFile(path.join(blobs, sha256(config)), config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${sha256(config)}`,
+        size: config.length,
+      },
+      layers,
+    }),
+  );
+  await writeFile(path.join(blobs, sha256(manifest)), manifest);
+  await writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await writeFile(
+    path.join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${sha256(manifest)}`,
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'latest' },
+        },
+      ],
+    }),
+  );
+  return manifest;
+}
+
 export interface BenchImage {
   readonly dir: string;
   readonly manifest: string;
@@ -95,38 +141,7 @@ async function layout(dir: string, layerSizes: number[], seed: string): Promise<
     });
     diffIds.push(layer.diffId);
   }
-  const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } }),
-  );
-  await writeFile(path.join(blobs, sha256(config)), config);
-  const manifestBody = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: `sha256:${sha256(config)}`,
-        size: config.length,
-      },
-      layers,
-    }),
-  );
-  await writeFile(path.join(blobs, sha256(manifestBody)), manifestBody);
-  await writeFile(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await writeFile(
-    path.join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: `sha256:${sha256(manifestBody)}`,
-          size: manifestBody.length,
-          annotations: { 'org.opencontainers.image.ref.name': 'latest' },
-        },
-      ],
-    }),
-  );
+  const manifestBody = await writeImageLayout(dir, layers, diffIds);
   const image: BenchImage = {
     dir,
     manifest: `sha256:${sha256(manifestBody)}`,

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { writeImageLayout } from './images.js';
 import { exec } from './processes.js';
 
 export interface ScanFigure {
@@ -17,8 +18,6 @@ export interface ScanFigure {
   readonly findings: number;
   readonly peakRssMiB: number;
 }
-
-const sha256hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /**
  * A deterministic image of `layers` gzip layers totalling about `totalMiB` (pseudo-random payload, so
@@ -103,38 +102,7 @@ async function generatedImage(dir: string, totalMiB: number, layers: number): Pr
       size,
     });
   }
-  const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
-  );
-  await writeFile(path.join(blobs, sha256hex(config)), config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: `sha256:${sha256hex(config)}`,
-        size: config.length,
-      },
-      layers: descriptors,
-    }),
-  );
-  await writeFile(path.join(blobs, sha256hex(manifest)), manifest);
-  await writeFile(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(
-    path.join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: `sha256:${sha256hex(manifest)}`,
-          size: manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': 'latest' },
-        },
-      ],
-    }),
-  );
+  await writeImageLayout(layout, descriptors, []);
   return layout;
 }
 
