@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { VulnDbService } from '../../src/scan/index.js';
 import { type ApiClient, adminApiClient } from '../support/api-client.js';
-import { type Descriptor, ociIndex, sha256 } from '../support/client.js';
+import { ociIndex, sha256 } from '../support/client.js';
 import { useBackend } from '../support/matrix.js';
 import { type Overview, waitForOverview } from '../support/scans.js';
 import { tempDir } from '../support/services.js';
@@ -100,32 +100,14 @@ describe.each([
     await work?.remove();
   });
 
-  async function pushImage(repo: string, tag: string, packages: string, arch = 'amd64'): Promise<Descriptor> {
-    const layer = await b.client.pushBlob(
-      repo,
-      await layerOf(debian(packages)),
-      'application/vnd.oci.image.layer.v1.tar+gzip',
-    );
-    const config = await b.client.pushBlob(
-      repo,
-      JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
-      'application/vnd.oci.image.config.v1+json',
-    );
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config,
+  /** A Debian image with these dpkg entries in its one layer; answers its descriptor and the layer's digest. */
+  async function pushImage(repo: string, tag: string, packages: string, arch = 'amd64') {
+    const layer = await layerOf(debian(packages));
+    const image = await b.client.pushImage(repo, tag, {
       layers: [layer],
-    };
-    const res = await b.client.pushManifest(repo, tag, manifest);
-    expect(res.status).toBe(201);
-    const body = JSON.stringify(manifest);
-    return {
-      mediaType: manifest.mediaType,
-      digest: sha256(body),
-      size: Buffer.byteLength(body),
-      layer: layer.digest,
-    };
+      config: { architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
+    });
+    return { ...image, layer: sha256(layer) };
   }
 
   const overview = (project: string, repo: string, reference: string, until?: string) =>
@@ -539,23 +521,9 @@ describe('vulnerability database updates from a mirror', () => {
 
   it('fetches each ecosystem’s archive, imports it, and rescans what was scanned', async () => {
     const admin = await adminApiClient(b.server.url);
-    const layer = await b.client.pushBlob(
-      'mirrored/app',
-      await layerOf(debian(dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u2'))),
-      'application/vnd.oci.image.layer.v1.tar+gzip',
-    );
-    const config = await b.client.pushBlob(
-      'mirrored/app',
-      '{"architecture":"amd64","os":"linux"}',
-      'application/vnd.oci.image.config.v1+json',
-    );
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config,
-      layers: [layer],
-    };
-    expect((await b.client.pushManifest('mirrored/app', 'v1', manifest)).status).toBe(201);
+    await b.client.pushImage('mirrored/app', 'v1', {
+      layers: [await layerOf(debian(dpkgEntry('libssl3', 'openssl', '3.0.11-1~deb12u2')))],
+    });
     const overview = async () =>
       (
         await admin.call<{ scan_overview?: Record<string, Overview> }>(

@@ -62,7 +62,7 @@ export class RegistryClient {
   async pushImage(
     repo: string,
     tag: string,
-    options: { layers?: string[]; config?: object; mediaType?: string; extra?: object } = {},
+    options: { layers?: (string | Buffer)[]; config?: object; mediaType?: string; extra?: object } = {},
   ): Promise<Descriptor & { body: string }> {
     const mediaType = options.mediaType ?? ociManifest;
     const docker = mediaType === dockerManifest;
