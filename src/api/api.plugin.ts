@@ -27,13 +27,13 @@ import { memberRoutes } from './members.routes.js';
 import { projectRoutes } from './projects.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
-import { scannerAdminRoutes } from './scanner-admin.routes.js';
 import { scannerRoutes } from './scanners.routes.js';
 import { sharedSchemas } from './schemas.js';
 import { searchRoutes } from './search.routes.js';
 import { sessionOf } from './session.routes.js';
 import { systemRoutes } from './system.routes.js';
 import { userRoutes } from './users.routes.js';
+import { vulndbRoutes } from './vulndb.routes.js';
 
 export interface ApiDeps {
   readonly db: Kysely<Database>;
@@ -88,6 +88,6 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(searchRoutes, deps);
   await app.register(allowlistRoutes, deps);
   await app.register(admissionRoutes, deps);
-  await app.register(scannerAdminRoutes, deps);
+  await app.register(vulndbRoutes, deps);
   await app.register(scannerRoutes, deps);
 };

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScannerRegistration as RegistrationRow } from '../db/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
-import type { RegistrationInput, ScannerRegistrations } from '../scan/index.js';
+import type { RegistrationInput, ScannerRegistrations, ScanScheduler } from '../scan/index.js';
 import { empty, iso, noContent, report, requireSysAdmin } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject, IsResourceName, NameOrId } from './project-access.js';
@@ -20,6 +20,7 @@ import {
 
 export interface ScannerRoutesDeps {
   readonly scanners: ScannerRegistrations;
+  readonly scanScheduler: ScanScheduler;
   readonly projects: ProjectService;
   readonly events: EventSink;
 }
@@ -27,12 +28,13 @@ export interface ScannerRoutesDeps {
 const RegistrationId = Type.Object({ registration_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /**
- * Harbor's scanner registrations (`/scanners`, system administrators) and each project's choice of
- * scanner (`/projects/{project_name_or_id}/scanner`: project admins set it, members read it).
+ * Harbor's scanner registrations (`/scanners`, system administrators), each project's choice of
+ * scanner (`/projects/{project_name_or_id}/scanner`: project admins set it, members read it), and
+ * scanning everything, each artifact by its project's scanner (`/system/scanAll/now`).
  */
 export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async (
   app,
-  { scanners, projects, events },
+  { scanners, scanScheduler, projects, events },
 ) => {
   /** A registration as Harbor shows it, with what its adapter says of itself (or that it is down). */
   async function registrationOf(row: RegistrationRow) {
@@ -295,6 +297,21 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
     async (request, reply) => {
       await authorizedProject(projects, request, request.params.project_name_or_id, 'scanner', 'create');
       return listed(request, reply, request.query);
+    },
+  );
+  app.post(
+    '/system/scanAll/now',
+    {
+      schema: {
+        tags: ['scanAll'],
+        summary: 'Scan every image and index in the registry now (system administrators)',
+        response: { 202: noContent('Queued'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      requireSysAdmin(request);
+      await scanScheduler.scanAll();
+      return empty(reply, 202);
     },
   );
 };

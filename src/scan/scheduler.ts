@@ -44,59 +44,37 @@ export interface ScanSchedulerDeps {
  * polling for its report until it is ready.
  */
 export class ScanScheduler {
-  private readonly queue: JobQueue;
-  private readonly scans: ScanService;
-  private readonly projects: ProjectService;
-  private readonly logger: Logger;
-  private readonly wake: () => void;
-  private readonly sboms: SbomPublisher;
-  private readonly updater: VulnDbUpdater;
-  private readonly registrations: ScannerRegistrations;
-  private readonly external: ExternalScanner;
-  private readonly now: () => number;
-
-  constructor(deps: ScanSchedulerDeps) {
-    this.queue = deps.queue;
-    this.scans = deps.scans;
-    this.projects = deps.projects;
-    this.logger = deps.logger;
-    this.wake = deps.wake;
-    this.sboms = deps.sboms;
-    this.updater = deps.updater;
-    this.registrations = deps.registrations;
-    this.external = deps.external;
-    this.now = deps.now;
-  }
+  constructor(private readonly deps: ScanSchedulerDeps) {}
 
   /** Queues an update of the vulnerability database from the mirror (one at a time). */
   async requestDbUpdate(): Promise<boolean> {
-    const queued = await this.queue.enqueue(
+    const queued = await this.deps.queue.enqueue(
       vulndbUpdateJob,
       {},
       { dedupeKey: vulndbUpdateJob, maxAttempts: 2 },
     );
-    this.wake();
+    this.deps.wake();
     return queued;
   }
 
   /** Queues a new built-in scan of every artifact it scanned before (after its database changed). */
   async rescanAll(): Promise<number> {
-    const targets = await this.scans.scannedArtifacts();
+    const targets = await this.deps.scans.scannedArtifacts();
     for (const { repository, digest } of targets) await this.enqueue(repository, digest, builtInScannerId);
-    this.wake();
+    this.deps.wake();
     return targets.length;
   }
 
   /** Queues a scan of every image and index in the registry, each by its project's scanner ("scan all"). */
   async scanAll(): Promise<number> {
-    const targets = await this.scans.allArtifacts();
+    const targets = await this.deps.scans.allArtifacts();
     const scanners = new Map<string, string | undefined>();
     let queued = 0;
     for (const { repository, digest } of targets) {
       const projectName = repository.split('/')[0] as string;
       if (!scanners.has(projectName)) {
-        const project = await this.projects.find(projectName);
-        const registration = project && (await this.registrations.forProject(project.id));
+        const project = await this.deps.projects.find(projectName);
+        const registration = project && (await this.deps.registrations.forProject(project.id));
         scanners.set(projectName, registration?.disabled === 0 ? registration.uuid : undefined);
       }
       const scanner = scanners.get(projectName);
@@ -104,38 +82,41 @@ export class ScanScheduler {
       await this.enqueue(repository, digest, scanner);
       queued++;
     }
-    this.wake();
+    this.deps.wake();
     return queued;
   }
 
   private async enqueue(repository: string, digest: string, scanner: string): Promise<void> {
-    await this.scans.markPending(digest, scanner);
-    await this.queue.enqueue(scanJob, { repository, digest, scanner } satisfies ScanPayload, {
+    await this.deps.scans.markPending(digest, scanner);
+    await this.deps.queue.enqueue(scanJob, { repository, digest, scanner } satisfies ScanPayload, {
       dedupeKey: `scan ${scanner} ${digest}`,
     });
   }
 
   /** Job: update the database; when records changed, rescan what was scanned. */
   readonly updateHandler: JobHandler = async () => {
-    const outcome = await this.updater.update();
+    const outcome = await this.deps.updater.update();
     if (outcome.changed) {
       const queued = await this.rescanAll();
-      this.logger.info({ module: 'vulndb', rescans: queued }, 'vulnerability database changed; rescanning');
+      this.deps.logger.info(
+        { module: 'vulndb', rescans: queued },
+        'vulnerability database changed; rescanning',
+      );
     }
   };
 
   /** Queues a scan of the artifact by its project's scanner; refused when that scanner is disabled. */
   async request(repository: string, digest: string): Promise<void> {
-    const project = await this.projects.find(repository.split('/')[0] as string);
+    const project = await this.deps.projects.find(repository.split('/')[0] as string);
     if (!project) throw new BerthError('NOT_FOUND', `project of ${repository} not found`);
-    const registration = await this.registrations.forProject(project.id);
+    const registration = await this.deps.registrations.forProject(project.id);
     if (registration.disabled === 1)
       throw new BerthError(
         'PRECONDITION_FAILED',
         `the scanner ${registration.name} of project ${project.name} is disabled; enable it or choose another`,
       );
     await this.enqueue(repository, digest, registration.uuid);
-    this.wake();
+    this.deps.wake();
   }
 
   /** Event-bus subscriber: scans pushed manifests of projects with auto_scan on. */
@@ -143,7 +124,7 @@ export class ScanScheduler {
     if (event.operation !== 'push' || !event.success || !event.repository || !event.digest) return;
     const { repository, digest } = event;
     void this.autoScan(repository, digest).catch((error: unknown) =>
-      this.logger.error(
+      this.deps.logger.error(
         { module: 'scan', repository, digest, err: error },
         'failed to schedule a scan on push',
       ),
@@ -151,20 +132,20 @@ export class ScanScheduler {
   };
 
   private async autoScan(repository: string, digest: string): Promise<void> {
-    const project = await this.projects.find(repository.split('/')[0] as string);
+    const project = await this.deps.projects.find(repository.split('/')[0] as string);
     if (!project) return;
     const metadata = JSON.parse(project.metadata) as { auto_scan?: string };
     if (metadata.auto_scan !== 'true') return;
-    const registration = await this.registrations.forProject(project.id);
+    const registration = await this.deps.registrations.forProject(project.id);
     if (registration.disabled === 1) {
-      this.logger.warn(
+      this.deps.logger.warn(
         { module: 'scan', repository, digest, scanner: registration.name },
         'not scanning on push: the project scanner is disabled',
       );
       return;
     }
     await this.enqueue(repository, digest, registration.uuid);
-    this.wake();
+    this.deps.wake();
   }
 
   /**
@@ -174,16 +155,16 @@ export class ScanScheduler {
   readonly handler: JobHandler = async (payload) => {
     const { repository, digest, scanner = builtInScannerId } = payload as ScanPayload;
     if (scanner === builtInScannerId) {
-      const report = await this.scans.scan(repository, digest);
+      const report = await this.deps.scans.scan(repository, digest);
       if (report.status !== 'Success') return;
-      const details = await this.scans.storedDetails(digest, builtInScannerId);
-      if (details) await this.sboms.publish(repository, digest, details);
+      const details = await this.deps.scans.storedDetails(digest, builtInScannerId);
+      if (details) await this.deps.sboms.publish(repository, digest, details);
       return;
     }
-    const registration = await this.registrations.find(scanner);
+    const registration = await this.deps.registrations.find(scanner);
     if (!registration || registration.disabled === 1) {
-      const attempt = await this.scans.begin(digest, scanner);
-      await this.scans.fail(
+      const attempt = await this.deps.scans.begin(digest, scanner);
+      await this.deps.scans.fail(
         attempt,
         registration
           ? `the scanner ${registration.name} is disabled`
@@ -191,7 +172,7 @@ export class ScanScheduler {
       );
       return;
     }
-    const state = await this.external.submit(registration, repository, digest);
+    const state = await this.deps.external.submit(registration, repository, digest);
     if (state) await this.pollLater(state, 1000);
   };
 
@@ -199,19 +180,19 @@ export class ScanScheduler {
   readonly reportHandler: JobHandler = async (payload, job) => {
     const state = payload as ExternalScanState;
     try {
-      const outcome = await this.external.poll(state);
+      const outcome = await this.deps.external.poll(state);
       if (!outcome.done) await this.pollLater(outcome.state, outcome.delayMs);
     } catch (error) {
       // The queue retries; on the last attempt the scan ends as failed rather than Running forever.
       if (job.attempts < reportAttempts) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      await this.external.abandon(state, `following the scan failed: ${message}`);
+      await this.deps.external.abandon(state, `following the scan failed: ${message}`);
     }
   };
 
   private async pollLater(state: ExternalScanState, delayMs: number): Promise<void> {
-    await this.queue.enqueue(scanReportJob, state, {
-      runAfter: this.now() + delayMs,
+    await this.deps.queue.enqueue(scanReportJob, state, {
+      runAfter: this.deps.now() + delayMs,
       maxAttempts: reportAttempts,
     });
   }

@@ -212,8 +212,11 @@ export class ExternalScanner {
         if (!registration) throw new Error('the scanner registration was removed while it scanned');
         const answer = await this.client.report(endpointOf(registration), request.id, state.reportType);
         if (answer.ready) {
-          const metadata = await this.registrations.health(registration);
-          await this.scans.succeed(request.attempt, detailsOf(answer.report, metadata.metadata?.scanner));
+          // A report that does not name its scanner is credited to what the adapter's metadata says.
+          const named = answer.report.scanner
+            ? undefined
+            : (await this.registrations.health(registration)).metadata?.scanner;
+          await this.scans.succeed(request.attempt, detailsOf(answer.report, named));
           continue;
         }
         if (expired)

@@ -12,7 +12,7 @@ import type { ScanScheduler, VulnDbService } from '../scan/index.js';
 import { empty, noContent, report, requireSysAdmin } from './context.js';
 import { errorResponses, VulnDbImport } from './schemas.js';
 
-export interface ScannerAdminRoutesDeps {
+export interface VulnDbRoutesDeps {
   readonly vulndb: VulnDbService;
   readonly scanScheduler: ScanScheduler;
   readonly events: EventSink;
@@ -22,11 +22,11 @@ export interface ScannerAdminRoutesDeps {
 const maxArchiveBytes = 2 * 1024 ** 3;
 
 /**
- * Administration of the built-in scanner: the vulnerability database (offline import for air-gapped
- * sites, whose body is an OSV `all.zip` streamed to a temporary file and imported as `berth vulndb
- * import` does; update from the mirror) and scanning everything.
+ * The built-in scanner's vulnerability database: offline import for air-gapped sites (the body is an
+ * OSV `all.zip`, streamed to a temporary file and imported as `berth vulndb import` does) and an
+ * update from the mirror.
  */
-export const scannerAdminRoutes: FastifyPluginAsyncTypebox<ScannerAdminRoutesDeps> = async (
+export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (
   app,
   { vulndb, scanScheduler, events },
 ) => {
@@ -90,22 +90,6 @@ export const scannerAdminRoutes: FastifyPluginAsyncTypebox<ScannerAdminRoutesDep
     async (request, reply) => {
       requireSysAdmin(request);
       await scanScheduler.requestDbUpdate();
-      return empty(reply, 202);
-    },
-  );
-
-  app.post(
-    '/system/scanAll/now',
-    {
-      schema: {
-        tags: ['scanAll'],
-        summary: 'Scan every image and index in the registry now (system administrators)',
-        response: { 202: noContent('Queued'), ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      requireSysAdmin(request);
-      await scanScheduler.scanAll();
       return empty(reply, 202);
     },
   );
