@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Project as ProjectRow } from '../db/index.js';
 import type { EventSink } from '../domain/events.js';
 import {
+  metadataOf,
   type ProjectMetadata,
   ProjectRole,
   type ProjectService,
@@ -83,7 +84,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       list.expires_at ?? undefined,
     );
 
-  function metadataOf(body: ProjectBody): ProjectMetadata {
+  function requestedMetadata(body: ProjectBody): ProjectMetadata {
     const metadata = validateMetadata(body.metadata ?? {});
     if (body.public !== undefined && body.public !== null && metadata.public === undefined)
       metadata.public = String(body.public);
@@ -104,7 +105,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       const owner = requireUser(request);
       const body = request.body as ProjectBody;
       if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
-      const project = await projects.create(body.project_name, owner, metadataOf(body));
+      const project = await projects.create(body.project_name, owner, requestedMetadata(body));
       if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
         operation: 'create',
@@ -215,7 +216,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         'update',
       );
       const body = request.body as ProjectBody;
-      await projects.updateMetadata(project, metadataOf(body));
+      await projects.updateMetadata(project, requestedMetadata(body));
       if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
         operation: 'update',
@@ -312,7 +313,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
     },
     async (request) => {
       const project = await metadataProject(request, request.params.project_name_or_id, 'read');
-      return JSON.parse(project.metadata) as Record<string, string>;
+      return metadataOf(project);
     },
   );
 
@@ -350,7 +351,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
     async (request) => {
       const project = await metadataProject(request, request.params.project_name_or_id, 'read');
       const name = request.params.meta_name;
-      const value = (JSON.parse(project.metadata) as Record<string, string>)[name];
+      const value = (metadataOf(project) as Record<string, string | undefined>)[name];
       if (value === undefined)
         throw new BerthError('NOT_FOUND', `project ${project.name} has no metadata ${name}`);
       return { [name]: value };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DomainEvent } from '../domain/events.js';
-import type { ProjectService } from '../domain/project/index.js';
+import { metadataOf, type ProjectService } from '../domain/project/index.js';
 import type { JobHandler, JobQueue } from '../jobs/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { SbomPublisher } from './sbom-publisher.js';
@@ -134,8 +134,7 @@ export class ScanScheduler {
   private async autoScan(repository: string, digest: string): Promise<void> {
     const project = await this.deps.projects.find(repository.split('/')[0] as string);
     if (!project) return;
-    const metadata = JSON.parse(project.metadata) as { auto_scan?: string };
-    if (metadata.auto_scan !== 'true') return;
+    if (metadataOf(project).auto_scan !== 'true') return;
     const registration = await this.deps.registrations.forProject(project.id);
     if (registration.disabled === 1) {
       this.deps.logger.warn(

@@ -1,6 +1,7 @@
 export { MemberService, type MemberView } from './member.service.js';
 export {
   metadataKeys,
+  metadataOf,
   type ProjectMetadata,
   type ProjectQuery,
   ProjectService,

@@ -22,6 +22,10 @@ export const metadataKeys = [
 
 export type ProjectMetadata = Partial<Record<(typeof metadataKeys)[number], string>>;
 
+/** The project's metadata (Harbor's string values), as stored. */
+export const metadataOf = (project: Project): ProjectMetadata =>
+  JSON.parse(project.metadata) as ProjectMetadata;
+
 const booleanKeys = new Set([
   'public',
   'enable_content_trust',
@@ -175,7 +179,7 @@ export class ProjectService {
     ]);
     return {
       ...project,
-      meta: JSON.parse(project.metadata) as ProjectMetadata,
+      meta: metadataOf(project),
       ownerName: owner?.username ?? '',
       repoCount,
     };
@@ -201,7 +205,7 @@ export class ProjectService {
   }
 
   async updateMetadata(project: Project, metadata: ProjectMetadata): Promise<void> {
-    const merged = { ...(JSON.parse(project.metadata) as ProjectMetadata), ...metadata };
+    const merged = { ...metadataOf(project), ...metadata };
     await this.ctx.db
       .updateTable('projects')
       .set({
@@ -215,7 +219,7 @@ export class ProjectService {
 
   /** Removes one metadata key; `public` is part of every project and can only be changed. */
   async deleteMetadata(project: Project, key: string): Promise<void> {
-    const current = JSON.parse(project.metadata) as Record<string, string>;
+    const current: Record<string, string | undefined> = metadataOf(project);
     if (key === 'public') throw new BerthError('INVALID_INPUT', 'public cannot be removed, only set');
     if (current[key] === undefined)
       throw new BerthError('NOT_FOUND', `project ${project.name} has no metadata ${key.slice(0, 60)}`);
