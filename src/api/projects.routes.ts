@@ -267,7 +267,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
     async (request) => {
       const project = await visible(request, request.params.project_name_or_id);
       const [repoCount, members] = await Promise.all([
-        projects.repositoryCount(project.name),
+        projects.repositoryCount(project.id),
         projects.memberCounts(project.id),
       ]);
       const showMembers = await request.security.can(project, 'member', 'list');

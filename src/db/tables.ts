@@ -7,8 +7,12 @@ export interface RepositoryTable {
   created_at: number;
   description: Generated<string>;
   pull_count: Generated<number>;
-  /** The last push of a manifest or tag; null before the first. */
-  updated_at: number | null;
+  /** The last push of a manifest or tag (the creation time before the first). */
+  updated_at: number;
+  /** The project owning the repository: the one its name's first component names. */
+  project_id: number;
+  /** How many of its manifests are top-level artifacts (maintained with top_level). */
+  artifact_count: Generated<number>;
 }
 
 export interface BlobTable {
@@ -37,6 +41,10 @@ export interface ManifestTable {
   pull_time: Generated<number | null>;
   /** JSON: attributes read from the config blob (architecture, os, …), cached on first view. */
   extra_attrs: Generated<string | null>;
+  /** How many index manifests of the same repository list this one. */
+  parent_count: Generated<number>;
+  /** 1 when no index of the repository lists it and its subject (if any) is not in the repository. */
+  top_level: Generated<number>;
 }
 
 export type ReferenceKind = 'blob' | 'manifest';
@@ -74,6 +82,8 @@ export interface UserTable {
   password_hash: string | null;
   /** 0 or 1. */
   sysadmin: Generated<number>;
+  /** Raised by every change that must end the user's tokens (password, administrator flag, membership). */
+  credential_version: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -125,6 +135,8 @@ export interface RobotTable {
   /** Epoch seconds, -1 for never. */
   expires_at: number;
   disabled: Generated<number>;
+  /** Raised by every change that must end the robot's tokens (update, disable, secret refresh). */
+  credential_version: Generated<number>;
   creator_id: number;
   created_at: number;
   updated_at: number;
@@ -265,6 +277,37 @@ export interface ProjectScannerTable {
   scanner_uuid: string;
 }
 
+export interface LabelTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  color: Generated<string>;
+  /** `g` global, `p` a project's own. */
+  scope: 'g' | 'p';
+  /** 0 for global labels. */
+  project_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ArtifactLabelTable {
+  manifest_id: number;
+  label_id: number;
+  created_at: number;
+}
+
+export interface LoginFailureTable {
+  /** `user <name>` or `address <ip>`. */
+  key: string;
+  failures: number;
+  window_ends_at: number;
+}
+
+export interface CacheVersionTable {
+  topic: string;
+  version: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -288,6 +331,10 @@ export interface Database {
   cve_allowlists: CveAllowlistTable;
   scanner_registrations: ScannerRegistrationTable;
   project_scanners: ProjectScannerTable;
+  labels: LabelTable;
+  artifact_labels: ArtifactLabelTable;
+  login_failures: LoginFailureTable;
+  cache_versions: CacheVersionTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

@@ -143,6 +143,25 @@ describe.each(backends)('manifests, tags and referrers (%s, %s)', (databaseKind,
     expect(badTag.status).toBe(400);
   });
 
+  it('answers reads and deletes of a reference that is neither a tag nor a digest as unknown (404)', async () => {
+    await b.client.pushImage('bad/app', 'v1');
+    for (const reference of ['.INVALID_MANIFEST_NAME', '%E2%9C%93', '-nope']) {
+      for (const method of ['GET', 'HEAD', 'DELETE']) {
+        const res = await b.client.request(`/v2/bad/app/manifests/${reference}`, { method });
+        expect({ reference, method, status: res.status }).toEqual({ reference, method, status: 404 });
+        if (method !== 'HEAD') expect(await errorCode(res)).toBe('MANIFEST_UNKNOWN');
+      }
+    }
+    // Storing under such a name is the one refusal: a tag cannot have it.
+    const put = await b.client.request('/v2/bad/app/manifests/.INVALID_MANIFEST_NAME', {
+      method: 'PUT',
+      body: '{}',
+      headers: { 'Content-Type': ociManifest },
+    });
+    expect(put.status).toBe(400);
+    expect(await errorCode(put)).toBe('MANIFEST_INVALID');
+  });
+
   it('refuses manifests over the size limit with 413', async () => {
     const config = await b.client.pushBlob('big', '{}', 'application/vnd.oci.empty.v1+json');
     const manifest = {

@@ -10,6 +10,9 @@ import { vulndbMigration } from './0008-vulndb.js';
 import { jobsScansMigration } from './0009-jobs-scans.js';
 import { cveAllowlistsMigration } from './0010-cve-allowlists.js';
 import { scannersMigration } from './0011-scanners.js';
+import { artifactModelMigration } from './0012-artifact-model.js';
+import { labelsMigration } from './0013-labels.js';
+import { credentialsMigration } from './0014-credentials.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -31,6 +34,9 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0009-jobs-scans': jobsScansMigration(dialect),
         '0010-cve-allowlists': cveAllowlistsMigration(),
         '0011-scanners': scannersMigration(),
+        '0012-artifact-model': artifactModelMigration(dialect),
+        '0013-labels': labelsMigration(dialect),
+        '0014-credentials': credentialsMigration(),
       };
     },
   };

@@ -1,12 +1,18 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../db/index.js';
 import { isDigest, parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName, assertTag } from '../../lib/names.js';
 import { readLimited } from '../../lib/streams.js';
 import { blobKey } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
-import { deleteManifest, parentIndexes, upsertTag } from '../manifest/manifest.repo.js';
+import {
+  accessoryDigests,
+  childDigests,
+  deleteManifest,
+  manifestId,
+  parentIndexes,
+  unkeptManifests,
+  upsertTag,
+} from '../manifest/manifest.repo.js';
 import { countAndPage, type Listed } from '../pagination.js';
 import { findRepositoryId } from '../repository/index.js';
 import { matchesText, type TextFilter } from '../sql.js';
@@ -20,7 +26,26 @@ import {
   type TagView,
 } from './artifact.view.js';
 
-type Db = Kysely<Database>;
+/** A repository row as the management API shows it. */
+const repositoryView = (r: {
+  id: number;
+  name: string;
+  project_id: number;
+  description: string;
+  artifact_count: number;
+  pull_count: number;
+  created_at: number;
+  updated_at: number;
+}): RepositoryView => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  description: r.description,
+  artifactCount: Number(r.artifact_count),
+  pullCount: Number(r.pull_count),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 export interface Sort<K extends string> {
   readonly column: K;
@@ -65,9 +90,9 @@ export class ArtifactService {
   async listRepositories(projectName: string, query: RepositoryQuery): Promise<Listed<RepositoryView>> {
     let base = this.ctx.db
       .selectFrom('repositories as r')
+      .innerJoin('projects as p', 'p.id', 'r.project_id')
       .select('r.id')
-      .where('r.name', '>=', `${projectName}/`)
-      .where('r.name', '<', `${projectName}0`);
+      .where('p.name', '=', projectName);
     if (query.name) {
       // An exact name is the repository's without its project; a fuzzy one matches anywhere.
       const { value, fuzzy } = query.name;
@@ -75,25 +100,20 @@ export class ArtifactService {
     }
     const sort = query.sort ?? { column: 'created_at', desc: true };
     return countAndPage(base, query, async (q) => {
-      const column =
-        sort.column === 'updated_at'
-          ? sql`coalesce(r.updated_at, r.created_at)`
-          : sql.ref(`r.${sort.column}`);
       const rows = await q
-        .select(['r.name', 'r.description', 'r.pull_count', 'r.created_at', 'r.updated_at'])
-        .orderBy(column, sort.desc ? 'desc' : 'asc')
+        .select([
+          'r.name',
+          'r.project_id',
+          'r.description',
+          'r.artifact_count',
+          'r.pull_count',
+          'r.created_at',
+          'r.updated_at',
+        ])
+        .orderBy(`r.${sort.column}`, sort.desc ? 'desc' : 'asc')
         .orderBy('r.id', sort.desc ? 'desc' : 'asc')
         .execute();
-      const counts = await this.artifactCounts(rows.map((r) => r.id));
-      return rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        description: r.description,
-        artifactCount: counts.get(r.id) ?? 0,
-        pullCount: Number(r.pull_count),
-        createdAt: r.created_at,
-        updatedAt: r.updated_at ?? r.created_at,
-      }));
+      return rows.map(repositoryView);
     });
   }
 
@@ -105,16 +125,7 @@ export class ArtifactService {
       .where('name', '=', name)
       .executeTakeFirst();
     if (!row) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
-    const counts = await this.artifactCounts([row.id]);
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      artifactCount: counts.get(row.id) ?? 0,
-      pullCount: Number(row.pull_count),
-      createdAt: row.created_at,
-      updatedAt: row.updated_at ?? row.created_at,
-    };
+    return repositoryView(row);
   }
 
   async updateRepository(name: string, description: string): Promise<void> {
@@ -142,7 +153,12 @@ export class ArtifactService {
 
   async listArtifacts(repository: string, query: ArtifactQuery): Promise<Listed<ArtifactView>> {
     const repositoryId = await this.repositoryId(repository);
-    let base = this.topLevel(this.ctx.db, [repositoryId]);
+    // Top-level artifacts only: an index range read on (repository_id, top_level, sort column).
+    let base = this.ctx.db
+      .selectFrom('manifests as m')
+      .select('m.id')
+      .where('m.repository_id', '=', repositoryId)
+      .where('m.top_level', '=', 1);
     if (query.digest !== undefined) base = base.where('m.digest', '=', query.digest);
     if (query.mediaType !== undefined) base = base.where('m.media_type', '=', query.mediaType);
     if (query.tags) {
@@ -190,49 +206,30 @@ export class ArtifactService {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
     return this.ctx.db.transaction().execute(async (tx) => {
-      const parents = await parentIndexes(tx, repositoryId, digest);
-      if (parents.length > 0) {
-        throw new BerthError(
-          'REFERENCED',
-          `artifact ${digest} is part of index ${parents[0]}; delete the index first`,
-        );
-      }
       const deleted: string[] = [];
       const queue = [digest];
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         const current = next;
-        const row = await tx
-          .selectFrom('manifests')
-          .select('id')
-          .where('repository_id', '=', repositoryId)
-          .where('digest', '=', current)
-          .executeTakeFirst();
-        if (!row) continue;
-        const children = await tx
-          .selectFrom('manifest_references')
-          .select('digest')
-          .where('manifest_id', '=', row.id)
-          .where('kind', '=', 'manifest')
-          .execute();
-        const accessories = await tx
-          .selectFrom('manifests')
-          .select('digest')
-          .where('repository_id', '=', repositoryId)
-          .where('subject_digest', '=', current)
-          .execute();
-        await deleteManifest(tx, repositoryId, current);
-        deleted.push(current);
-        queue.push(...accessories.map((a) => a.digest));
-        for (const child of children) {
-          const stillListed = (await parentIndexes(tx, repositoryId, child.digest)).length > 0;
-          const tagged = await tx
-            .selectFrom('tags')
-            .select('name')
-            .where('repository_id', '=', repositoryId)
-            .where('digest', '=', child.digest)
-            .executeTakeFirst();
-          if (!stillListed && !tagged) queue.push(child.digest);
+        const id = await manifestId(tx, repositoryId, current);
+        if (id === undefined) continue;
+        const [children, accessories] = await Promise.all([
+          childDigests(tx, id),
+          accessoryDigests(tx, repositoryId, current),
+        ]);
+        const outcome = await deleteManifest(tx, repositoryId, current);
+        if (outcome === 'referenced') {
+          // Only the artifact asked for can be listed by an index: the rest are its own parts.
+          const parents = await parentIndexes(tx, repositoryId, current);
+          throw new BerthError(
+            'REFERENCED',
+            `artifact ${current} is part of index ${parents[0] ?? 'another'}; delete the index first`,
+          );
         }
+        if (outcome === 'missing') continue;
+        deleted.push(current);
+        queue.push(...accessories);
+        // Children that no other index lists and no tag keeps go with their index.
+        queue.push(...(await unkeptManifests(tx, repositoryId, children)));
       }
       return deleted;
     });
@@ -400,61 +397,15 @@ export class ArtifactService {
     return row.digest;
   }
 
-  /** Manifests of the repository that are neither a child of an index there nor an accessory of an artifact there. */
-  private topLevel(db: Db, repositoryIds: readonly number[]) {
-    return db
-      .selectFrom('manifests as m')
-      .select('m.id')
-      .where('m.repository_id', 'in', repositoryIds)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('manifest_references as ref')
-              .innerJoin('manifests as p', 'p.id', 'ref.manifest_id')
-              .select('ref.manifest_id')
-              .where('ref.kind', '=', 'manifest')
-              .whereRef('ref.digest', '=', 'm.digest')
-              .whereRef('p.repository_id', '=', 'm.repository_id'),
-          ),
-        ),
-      )
-      .where((eb) =>
-        eb.or([
-          eb('m.subject_digest', 'is', null),
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('manifests as s')
-                .select('s.id')
-                .whereRef('s.repository_id', '=', 'm.repository_id')
-                .whereRef('s.digest', '=', 'm.subject_digest'),
-            ),
-          ),
-        ]),
-      );
-  }
-
-  /** Top-level artifact counts of the named repositories. */
+  /** Top-level artifact counts of the named repositories (maintained on every push and delete). */
   async artifactCountsByName(names: string[]): Promise<Map<string, number>> {
     if (names.length === 0) return new Map();
     const rows = await this.ctx.db
       .selectFrom('repositories')
-      .select(['id', 'name'])
+      .select(['name', 'artifact_count'])
       .where('name', 'in', names)
       .execute();
-    const counts = await this.artifactCounts(rows.map((r) => r.id));
-    return new Map(rows.map((r) => [r.name, counts.get(r.id) ?? 0]));
-  }
-
-  private async artifactCounts(repositoryIds: number[]): Promise<Map<number, number>> {
-    if (repositoryIds.length === 0) return new Map();
-    const rows = await this.topLevel(this.ctx.db, repositoryIds)
-      .clearSelect()
-      .select(['m.repository_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('m.repository_id')
-      .execute();
-    return new Map(rows.map((r) => [r.repository_id, Number(r.n)]));
+    return new Map(rows.map((r) => [r.name, Number(r.artifact_count)]));
   }
 
   /** Full views of the repository's manifests with these digests, in the order given. */

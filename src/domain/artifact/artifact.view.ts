@@ -3,6 +3,7 @@ import { isIndexType } from '../manifest/index.js';
 /** What the management API shows of a repository. */
 export interface RepositoryView {
   readonly id: number;
+  readonly projectId: number;
   readonly name: string;
   readonly description: string;
   readonly artifactCount: number;

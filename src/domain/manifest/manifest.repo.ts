@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { type Database, type NewManifest, prepared, type ReferenceKind } from '../../db/index.js';
+import { BerthError } from '../../lib/errors.js';
+import { touchRepository } from '../repository/index.js';
 
 type Db = Kysely<Database>;
 
@@ -54,34 +56,37 @@ export async function manifestByTag(
   return row && toStored(row);
 }
 
-/** Stores a manifest once per repository and digest; returns its id either way. */
+/**
+ * Stores a manifest once per repository and digest and returns its id either way; keeps the
+ * repository's top-level facts exact. The new manifest is top-level unless an index of the repository
+ * lists it or its subject is there; the children it lists stop being top-level, and so do accessories
+ * pushed before it (their subject). Children must be in the repository: one deleted meanwhile is
+ * MANIFEST_BLOB_UNKNOWN (the transaction then rolls back).
+ */
 export async function insertManifest(
   db: Db,
   manifest: NewManifest,
   references: readonly { digest: string; kind: ReferenceKind }[],
 ): Promise<number> {
-  const existing = await db
-    .selectFrom('manifests')
-    .select('id')
-    .where('repository_id', '=', manifest.repository_id)
-    .where('digest', '=', manifest.digest)
-    .executeTakeFirst();
-  if (existing) return existing.id;
+  const repositoryId = manifest.repository_id;
+  const existing = await manifestId(db, repositoryId, manifest.digest);
+  if (existing !== undefined) return existing;
+  const parents = await parentIndexes(db, repositoryId, manifest.digest);
+  const subjectHere =
+    manifest.subject_digest != null &&
+    (await manifestId(db, repositoryId, manifest.subject_digest)) !== undefined;
+  const topLevel = parents.length === 0 && !subjectHere;
   const inserted = await db
     .insertInto('manifests')
-    .values(manifest)
+    .values({ ...manifest, parent_count: parents.length, top_level: topLevel ? 1 : 0 })
     .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (!inserted) {
     // A concurrent push of the same manifest won the insert; it also wrote the references.
-    const row = await db
-      .selectFrom('manifests')
-      .select('id')
-      .where('repository_id', '=', manifest.repository_id)
-      .where('digest', '=', manifest.digest)
-      .executeTakeFirstOrThrow();
-    return row.id;
+    const id = await manifestId(db, repositoryId, manifest.digest);
+    if (id === undefined) throw new Error(`manifest ${manifest.digest} vanished while being stored`);
+    return id;
   }
   const unique = new Map(references.map((r) => [`${r.kind} ${r.digest}`, r]));
   if (unique.size > 0) {
@@ -90,7 +95,76 @@ export async function insertManifest(
       .values([...unique.values()].map((r) => ({ manifest_id: inserted.id, digest: r.digest, kind: r.kind })))
       .execute();
   }
+  let delta = topLevel ? 1 : 0;
+  const children = [...unique.values()].filter((r) => r.kind === 'manifest').map((r) => r.digest);
+  if (children.length > 0) {
+    delta -= await demote(db, repositoryId, (eb) => eb('digest', 'in', children));
+    const counted = await db
+      .updateTable('manifests')
+      .set((eb) => ({ parent_count: eb('parent_count', '+', 1) }))
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', children)
+      .executeTakeFirst();
+    if (Number(counted.numUpdatedRows) !== children.length)
+      throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'a manifest the index lists was deleted meanwhile');
+  }
+  delta -= await demote(db, repositoryId, (eb) => eb('subject_digest', '=', manifest.digest));
+  await touchRepository(db, repositoryId, manifest.created_at, delta);
   return inserted.id;
+}
+
+type ManifestFilter = (eb: ExpressionBuilder<Database, 'manifests'>) => Expression<SqlBool>;
+
+/** Marks the repository's top-level manifests matching the filter as not top-level; answers how many were. */
+async function demote(db: Db, repositoryId: number, filter: ManifestFilter): Promise<number> {
+  const result = await db
+    .updateTable('manifests')
+    .set({ top_level: 0 })
+    .where('repository_id', '=', repositoryId)
+    .where('top_level', '=', 1)
+    .where(filter)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Marks the repository's manifests matching the filter top-level again where nothing keeps them
+ * below another any more (no listing index, no subject in the repository); answers how many.
+ */
+async function promote(db: Db, repositoryId: number, filter: ManifestFilter): Promise<number> {
+  const result = await db
+    .updateTable('manifests')
+    .set({ top_level: 1 })
+    .where('repository_id', '=', repositoryId)
+    .where('top_level', '=', 0)
+    .where('parent_count', '=', 0)
+    .where(filter)
+    .where((eb) =>
+      eb.or([
+        eb('subject_digest', 'is', null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('manifests as s')
+              .select('s.id')
+              .whereRef('s.repository_id', '=', 'manifests.repository_id')
+              .whereRef('s.digest', '=', 'manifests.subject_digest'),
+          ),
+        ),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function manifestId(db: Db, repositoryId: number, digest: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('manifests')
+    .select('id')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return row?.id;
 }
 
 export async function upsertTag(
@@ -129,18 +203,107 @@ export async function parentIndexes(db: Db, repositoryId: number, digest: string
   return rows.map((r) => r.digest);
 }
 
-export async function deleteManifest(db: Db, repositoryId: number, digest: string): Promise<boolean> {
+export type ManifestDeletion = 'deleted' | 'missing' | 'referenced';
+
+/**
+ * Deletes the manifest and its tags unless an index of the repository lists it ('referenced'), and
+ * keeps the top-level facts exact: the children it listed and the accessories whose subject it was
+ * become top-level again when nothing else keeps them below. The parent count is checked by the
+ * delete itself, so an index pushed concurrently either lands first (and the delete is refused) or
+ * finds its child gone (and its push fails).
+ */
+export async function deleteManifest(
+  db: Db,
+  repositoryId: number,
+  digest: string,
+): Promise<ManifestDeletion> {
+  const id = await manifestId(db, repositoryId, digest);
+  if (id === undefined) return 'missing';
+  const children = await childDigests(db, id);
+  const deleted = await db
+    .deleteFrom('manifests')
+    .where('id', '=', id)
+    .where('parent_count', '=', 0)
+    .returning('top_level')
+    .executeTakeFirst();
+  if (!deleted) return (await manifestId(db, repositoryId, digest)) === undefined ? 'missing' : 'referenced';
   await db
     .deleteFrom('tags')
     .where('repository_id', '=', repositoryId)
     .where('digest', '=', digest)
     .execute();
-  const result = await db
-    .deleteFrom('manifests')
+  let delta = -deleted.top_level;
+  if (children.length > 0) {
+    await db
+      .updateTable('manifests')
+      .set((eb) => ({ parent_count: eb('parent_count', '-', 1) }))
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', children)
+      .execute();
+    delta += await promote(db, repositoryId, (eb) => eb('digest', 'in', children));
+  }
+  delta += await promote(db, repositoryId, (eb) => eb('subject_digest', '=', digest));
+  if (delta !== 0) await countArtifacts(db, repositoryId, delta);
+  return 'deleted';
+}
+
+/** The digests of the manifests an index lists. */
+export async function childDigests(db: Db, manifestId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('manifest_references')
+    .select('digest')
+    .where('manifest_id', '=', manifestId)
+    .where('kind', '=', 'manifest')
+    .execute();
+  return rows.map((r) => r.digest);
+}
+
+/** The digests of the repository's manifests whose subject is this one. */
+export async function accessoryDigests(db: Db, repositoryId: number, subject: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('manifests')
+    .select('digest')
     .where('repository_id', '=', repositoryId)
-    .where('digest', '=', digest)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+    .where('subject_digest', '=', subject)
+    .execute();
+  return rows.map((r) => r.digest);
+}
+
+/** Of these manifests of the repository, those that no index lists and no tag names. */
+export async function unkeptManifests(
+  db: Db,
+  repositoryId: number,
+  digests: readonly string[],
+): Promise<string[]> {
+  if (digests.length === 0) return [];
+  const rows = await db
+    .selectFrom('manifests as m')
+    .select('m.digest')
+    .where('m.repository_id', '=', repositoryId)
+    .where('m.digest', 'in', digests)
+    .where('m.parent_count', '=', 0)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('tags as t')
+            .select('t.name')
+            .whereRef('t.repository_id', '=', 'm.repository_id')
+            .whereRef('t.digest', '=', 'm.digest'),
+        ),
+      ),
+    )
+    .execute();
+  return rows.map((r) => r.digest);
+}
+
+/** Changes the repository's count of top-level artifacts. */
+async function countArtifacts(db: Db, repositoryId: number, delta: number): Promise<void> {
+  await db
+    .updateTable('repositories')
+    .set((eb) => ({ artifact_count: eb('artifact_count', '+', delta) }))
+    .where('id', '=', repositoryId)
+    .execute();
 }
 
 const firstTagsQuery = prepared((db: Db, repositoryId: number, limit: number) =>

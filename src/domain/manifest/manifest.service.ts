@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { digestOf, isDigest, parseDigest } from '../../lib/digest.js';
+import { digestOf, isDigest, parseDigest, truncate } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
-import { assertRepositoryName, assertTag } from '../../lib/names.js';
+import { assertRepositoryName, assertTag, isValidTag } from '../../lib/names.js';
 import { readLimited } from '../../lib/streams.js';
 import type { ServiceContext } from '../context.js';
 import { type Page, toPage } from '../pagination.js';
@@ -10,6 +10,7 @@ import {
   findRepositoryId,
   listRepositoryNames,
   presentDigests,
+  touchRepository,
 } from '../repository/index.js';
 import { type Descriptor, parseManifest } from './manifest.parse.js';
 import {
@@ -40,10 +41,20 @@ type Reference =
   | { readonly kind: 'digest'; readonly digest: string }
   | { readonly kind: 'tag'; readonly tag: string };
 
+/** A tag or digest reference to store a manifest under: a malformed one is TAG_INVALID. */
 function parseReference(reference: string): Reference {
   if (isDigest(reference)) return { kind: 'digest', digest: parseDigest(reference).digest };
   assertTag(reference);
   return { kind: 'tag', tag: reference };
+}
+
+/**
+ * A reference to read or delete by: one that is neither a digest nor a valid tag names nothing, so it
+ * is answered as unknown (the OCI conformance suite reads `.INVALID_MANIFEST_NAME` expecting 404).
+ */
+function lookupReference(reference: string): Reference | undefined {
+  if (isDigest(reference)) return { kind: 'digest', digest: parseDigest(reference).digest };
+  return isValidTag(reference) ? { kind: 'tag', tag: reference } : undefined;
 }
 
 /** Manifests, tags, the referrers index and the catalog. */
@@ -59,11 +70,13 @@ export class ManifestService {
    */
   async get(repository: string, reference: string, accept?: string): Promise<StoredManifest> {
     assertRepositoryName(repository);
-    const ref = parseReference(reference);
+    const ref = lookupReference(reference);
     const manifest =
-      ref.kind === 'tag'
-        ? await manifestByTag(this.ctx.db, repository, ref.tag)
-        : await manifestByDigest(this.ctx.db, repository, ref.digest);
+      ref === undefined
+        ? undefined
+        : ref.kind === 'tag'
+          ? await manifestByTag(this.ctx.db, repository, ref.tag)
+          : await manifestByDigest(this.ctx.db, repository, ref.digest);
     if (!manifest) throw await this.unknown(repository, reference);
     if (accept && !acceptable(accept, manifest.mediaType)) {
       throw new BerthError(
@@ -139,8 +152,10 @@ export class ManifestService {
           ...parsed.manifests.map((d) => ({ digest: d, kind: 'manifest' as const })),
         ],
       );
-      if (ref.kind === 'tag') await upsertTag(tx, repositoryId, ref.tag, digest, now);
-      await tx.updateTable('repositories').set({ updated_at: now }).where('id', '=', repositoryId).execute();
+      if (ref.kind === 'tag') {
+        await upsertTag(tx, repositoryId, ref.tag, digest, now);
+        await touchRepository(tx, repositoryId, now);
+      }
     });
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
   }
@@ -151,25 +166,25 @@ export class ManifestService {
    */
   async delete(repository: string, reference: string): Promise<void> {
     assertRepositoryName(repository);
-    const ref = parseReference(reference);
+    const ref = lookupReference(reference);
     const repositoryId = await findRepositoryId(this.ctx.db, repository);
-    if (repositoryId === undefined) throw await this.unknown(repository, reference);
+    if (repositoryId === undefined || ref === undefined) throw await this.unknown(repository, reference);
     if (ref.kind === 'tag') {
       if (!(await deleteTag(this.ctx.db, repositoryId, ref.tag)))
         throw await this.unknown(repository, reference);
       return;
     }
-    const deleted = await this.ctx.db.transaction().execute(async (tx) => {
-      const parents = await parentIndexes(tx, repositoryId, ref.digest);
-      if (parents.length > 0) {
-        throw new BerthError(
-          'REFERENCED',
-          `manifest ${ref.digest} is part of index ${parents[0]}; delete the index first`,
-        );
-      }
-      return deleteManifest(tx, repositoryId, ref.digest);
-    });
-    if (!deleted) throw await this.unknown(repository, reference);
+    const outcome = await this.ctx.db
+      .transaction()
+      .execute((tx) => deleteManifest(tx, repositoryId, ref.digest));
+    if (outcome === 'referenced') {
+      const parents = await parentIndexes(this.ctx.db, repositoryId, ref.digest);
+      throw new BerthError(
+        'REFERENCED',
+        `manifest ${ref.digest} is part of index ${parents[0] ?? 'another'}; delete the index first`,
+      );
+    }
+    if (outcome === 'missing') throw await this.unknown(repository, reference);
   }
 
   async tags(repository: string, limit: number | undefined, last: string | undefined): Promise<Page<string>> {
@@ -213,7 +228,7 @@ export class ManifestService {
     if ((await findRepositoryId(this.ctx.db, repository)) === undefined) {
       return new BerthError('NAME_UNKNOWN', `repository ${repository} is not known`);
     }
-    return new BerthError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${repository}`);
+    return new BerthError('MANIFEST_UNKNOWN', `manifest ${truncate(reference)} is not in ${repository}`);
   }
 }
 

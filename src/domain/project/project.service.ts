@@ -175,7 +175,7 @@ export class ProjectService {
         .select('username')
         .where('id', '=', project.owner_id)
         .executeTakeFirst(),
-      this.repositoryCount(project.name),
+      this.repositoryCount(project.id),
     ]);
     return {
       ...project,
@@ -233,7 +233,7 @@ export class ProjectService {
 
   /** Deletes an empty project; one that still holds repositories is refused (PRECONDITION_FAILED). */
   async delete(project: Project): Promise<void> {
-    if ((await this.repositoryCount(project.name)) > 0) {
+    if ((await this.repositoryCount(project.id)) > 0) {
       throw new BerthError(
         'PRECONDITION_FAILED',
         `the project ${project.name} still holds repositories; delete them first`,
@@ -242,13 +242,12 @@ export class ProjectService {
     await this.ctx.db.deleteFrom('projects').where('id', '=', project.id).execute();
   }
 
-  /** Repositories named `<project>/…`, found by a range on the byte-ordered name index. */
-  async repositoryCount(projectName: string): Promise<number> {
+  /** How many repositories the project holds. */
+  async repositoryCount(projectId: number): Promise<number> {
     const row = await this.ctx.db
       .selectFrom('repositories')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('name', '>=', `${projectName}/`)
-      .where('name', '<', `${projectName}0`)
+      .where('project_id', '=', projectId)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -333,13 +332,9 @@ export class ProjectService {
     };
   }
 
-  /** Repositories joined to their project (the first path component of the name, byte-ordered). */
+  /** Repositories joined to their project. */
   private repositoriesWithProject() {
-    return this.ctx.db
-      .selectFrom('repositories as r')
-      .innerJoin('projects as p', (join) =>
-        join.on('r.name', '>=', sql<string>`p.name || '/'`).on('r.name', '<', sql<string>`p.name || '0'`),
-      );
+    return this.ctx.db.selectFrom('repositories as r').innerJoin('projects as p', 'p.id', 'r.project_id');
   }
 
   /** The roles a user holds in a project (empty when not a member). */

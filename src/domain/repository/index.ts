@@ -3,4 +3,6 @@ export {
   findRepositoryId,
   listRepositoryNames,
   presentDigests,
+  projectNameOf,
+  touchRepository,
 } from './repository.repo.js';

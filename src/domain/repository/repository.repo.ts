@@ -1,7 +1,17 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Database, prepared } from '../../db/index.js';
+import { BerthError } from '../../lib/errors.js';
 
 type Db = Kysely<Database>;
+
+/**
+ * The name of the project that owns a repository: its name's first path component. This is the one
+ * place that reads a repository name this way; a repository row records the result as `project_id`.
+ */
+export function projectNameOf(repository: string): string {
+  const slash = repository.indexOf('/');
+  return slash < 0 ? repository : repository.slice(0, slash);
+}
 
 const repositoryIdQuery = prepared((db: Db, name: string) =>
   db.selectFrom('repositories').select('id').where('name', '=', name),
@@ -11,15 +21,33 @@ export async function findRepositoryId(db: Db, name: string): Promise<number | u
   return (await repositoryIdQuery(db, name))[0]?.id;
 }
 
-/** The repository's id, created on first use; safe when two requests create it at once. */
+/**
+ * The repository's id, created on first use in the project its name names; safe when two requests
+ * create it at once. A project that does not exist is NAME_UNKNOWN: nothing is pushed outside one.
+ */
 export async function ensureRepository(db: Db, name: string, now: number): Promise<number> {
+  const existing = await findRepositoryId(db, name);
+  if (existing !== undefined) return existing;
+  const project = projectNameOf(name);
   await db
     .insertInto('repositories')
-    .values({ name, created_at: now })
+    .columns(['name', 'project_id', 'created_at', 'updated_at'])
+    .expression(
+      db
+        .selectFrom('projects')
+        .select([
+          sql<string>`cast(${name} as text)`.as('name'),
+          'id',
+          sql<number>`cast(${now} as bigint)`.as('created_at'),
+          sql<number>`cast(${now} as bigint)`.as('updated_at'),
+        ])
+        .where('name', '=', project),
+    )
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const id = await findRepositoryId(db, name);
-  if (id === undefined) throw new Error(`repository ${name} vanished while being created`);
+  if (id === undefined)
+    throw new BerthError('NAME_UNKNOWN', `project ${project} does not exist; create it before pushing`);
   return id;
 }
 
@@ -49,4 +77,13 @@ export async function presentDigests(
     .where('digest', 'in', [...new Set(digests)])
     .execute();
   return new Set(rows.map((r) => r.digest));
+}
+
+/** Changes the repository's count of top-level artifacts by `delta` and records the change time. */
+export async function touchRepository(db: Db, repositoryId: number, now: number, delta = 0): Promise<void> {
+  await db
+    .updateTable('repositories')
+    .set((eb) => ({ updated_at: now, artifact_count: eb('artifact_count', '+', delta) }))
+    .where('id', '=', repositoryId)
+    .execute();
 }
