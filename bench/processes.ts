@@ -52,8 +52,15 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
-/** Berth from dist/ (production build), SQLite and a filesystem store in a fresh folder. */
-export async function startBerth(root: string, dir: string): Promise<Registry> {
+/**
+ * Berth from dist/ (production build), SQLite and a filesystem store in a fresh folder; `env` adds or
+ * overrides BERTH_* settings (BERTH_DATABASE_URL for PostgreSQL, say).
+ */
+export async function startBerth(
+  root: string,
+  dir: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<Registry> {
   const port = await freePort();
   // The same V8 settings as `npm start`: a smaller young generation, and an old generation that grows
   // by at most 2.5× its live size before it is collected, so request garbage does not pile up.
@@ -70,6 +77,7 @@ export async function startBerth(root: string, dir: string): Promise<Registry> {
         BERTH_LOG_REQUESTS: 'false',
         BERTH_ADMIN_PASSWORD: benchAdminPassword,
         BERTH_VULNDB_UPDATE_SCHEDULE: '',
+        ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },

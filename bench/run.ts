@@ -9,6 +9,11 @@
  *   --huge-mib N   size of the memory-test layer (default 2048)
  *   --scan-mib N   size of the generated image the scanner is timed on (default 500; 20 layers)
  *   --scan-only    only the scanner figures (no registry comparison)
+ *   --scale-only   only the scale phase (bench/scale.ts: 100,000 artifacts, listing times, SQLite and PostgreSQL)
+ *   --scale-factor F  size of the scale phase (default 1, the issue's; 0.1 for a quick run)
+ *   --scale-db D   the scale phase on sqlite, postgres or both (default; comma separated)
+ * The scale phase creates and drops a database on the PostgreSQL server at $BERTH_BENCH_POSTGRES_URL
+ * (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +29,7 @@ import {
   startBerth,
   startReference,
 } from './processes.js';
+import { type ScaleDatabase, scaleTables } from './scale.js';
 import { scanFigures } from './scan.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -37,6 +43,12 @@ const duration = option('duration', 10);
 const hugeMiB = option('huge-mib', 2048);
 const scanMiB = option('scan-mib', 500);
 const scanOnly = args.includes('--scan-only');
+const scaleOnly = args.includes('--scale-only');
+const scaleFactor = option('scale-factor', 1);
+const scaleDatabases = (() => {
+  const i = args.indexOf('--scale-db');
+  return (i >= 0 ? (args[i + 1] ?? '') : 'sqlite,postgres').split(',');
+})();
 const connections = 32;
 
 type Metrics = Record<string, number>;
@@ -270,7 +282,33 @@ async function scanTable(cache: string): Promise<{ lines: string[]; failed: numb
   return { lines, failed };
 }
 
+/** The scale phase on each chosen database. */
+function scaleTable(): Promise<{ lines: string[]; missed: number }> {
+  if (!(scaleFactor > 0)) throw new Error('--scale-factor must be a positive number');
+  const databases = scaleDatabases.filter((d): d is ScaleDatabase => d === 'sqlite' || d === 'postgres');
+  if (databases.length === 0 || databases.length !== scaleDatabases.length)
+    throw new Error('--scale-db takes sqlite, postgres or sqlite,postgres');
+  return scaleTables(
+    {
+      root,
+      factor: scaleFactor,
+      databases,
+      postgresUrl: process.env.BERTH_BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
+    (line) => console.error(line),
+  );
+}
+
 async function main(): Promise<void> {
+  if (scaleOnly) {
+    if (!existsSync(path.join(root, 'dist/cli/index.js')))
+      throw new Error('run npm run build first (npm run bench does)');
+    const scale = await scaleTable();
+    console.log(
+      [...scale.lines, '', scale.missed ? `${scale.missed} target(s) not met` : 'all targets met'].join('\n'),
+    );
+    return;
+  }
   if (scanOnly) {
     const scan = await scanTable(path.join(root, '.bench', 'cache'));
     console.log(
@@ -339,6 +377,9 @@ async function main(): Promise<void> {
   const scan = await scanTable(cache);
   lines.push(...scan.lines);
   failed += scan.failed;
+  const scale = await scaleTable();
+  lines.push(...scale.lines);
+  failed += scale.missed;
   lines.push('', failed ? `${failed} target(s) not met` : 'all targets met');
   console.log(lines.join('\n'));
 }
