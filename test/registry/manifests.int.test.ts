@@ -162,6 +162,51 @@ describe.each(backends)('manifests, tags and referrers (%s, %s)', (databaseKind,
     expect(await errorCode(put)).toBe('MANIFEST_INVALID');
   });
 
+  it('refuses a manifest whose descriptor size differs from the stored blob or child manifest', async () => {
+    const config = await b.client.pushBlob(
+      'bad/sizes',
+      '{"os":"x"}',
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const layer = await b.client.pushBlob(
+      'bad/sizes',
+      'layer bytes',
+      'application/vnd.oci.image.layer.v1.tar',
+    );
+    for (const [manifest, where] of [
+      [
+        { schemaVersion: 2, mediaType: ociManifest, config: { ...config, size: 999 }, layers: [layer] },
+        'config',
+      ],
+      [{ schemaVersion: 2, mediaType: ociManifest, config, layers: [{ ...layer, size: 1 }] }, 'layers[0]'],
+    ] as const) {
+      const res = await b.client.pushManifest('bad/sizes', 'wrong', manifest);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { errors: { code: string; message: string }[] };
+      expect(body.errors[0]?.code).toBe('MANIFEST_INVALID');
+      expect(body.errors[0]?.message).toContain(where);
+    }
+    const image = { schemaVersion: 2, mediaType: ociManifest, config, layers: [layer] };
+    const put = await b.client.pushManifest('bad/sizes', 'right', image);
+    expect(put.status).toBe(201);
+    const child = {
+      mediaType: ociManifest,
+      digest: sha256(JSON.stringify(image)),
+      size: JSON.stringify(image).length,
+    };
+    const index = (size: number) => ({
+      schemaVersion: 2,
+      mediaType: ociIndex,
+      manifests: [{ ...child, size }],
+    });
+    const wrongIndex = await b.client.pushManifest('bad/sizes', 'index', index(child.size + 1), ociIndex);
+    expect(wrongIndex.status).toBe(400);
+    expect(await errorCode(wrongIndex)).toBe('MANIFEST_INVALID');
+    expect((await b.client.pushManifest('bad/sizes', 'index', index(child.size), ociIndex)).status).toBe(201);
+    // Nothing of the refused pushes was stored.
+    expect((await b.client.request('/v2/bad/sizes/manifests/wrong')).status).toBe(404);
+  });
+
   it('refuses manifests over the size limit with 413', async () => {
     const config = await b.client.pushBlob('big', '{}', 'application/vnd.oci.empty.v1+json');
     const manifest = {

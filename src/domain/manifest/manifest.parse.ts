@@ -17,10 +17,17 @@ export interface ParsedManifest {
   readonly artifactType: string | null;
   readonly annotations: Record<string, string> | null;
   readonly subject: Descriptor | null;
-  /** Blobs the registry must hold in the repository before it accepts the manifest. */
-  readonly blobs: string[];
-  /** Child manifests (of an index) that must already be in the repository. */
-  readonly manifests: string[];
+  /** Blobs the registry must hold in the repository, at their declared sizes, before it accepts the manifest. */
+  readonly blobs: DescriptorReference[];
+  /** Child manifests (of an index) that must already be in the repository, at their declared sizes. */
+  readonly manifests: DescriptorReference[];
+}
+
+/** A descriptor's digest and declared size, with where it stands in the manifest (`layers[2]`). */
+export interface DescriptorReference {
+  readonly digest: string;
+  readonly size: number;
+  readonly where: string;
 }
 
 function invalid(message: string): never {
@@ -127,7 +134,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
       annotations,
       subject,
       blobs: [],
-      manifests: children.map((c) => c.digest),
+      manifests: children.map((c, i) => ({ digest: c.digest, size: c.size, where: `manifests[${i}]` })),
     };
   }
   if (json.manifests !== undefined) invalid('an image manifest has no manifests list');
@@ -136,9 +143,9 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     json.layers === undefined && mediaType === mediaTypes.ociManifest
       ? []
       : descriptors(json.layers, 'layers');
-  const blobs = [config, ...layers]
+  const blobs = [{ ...config, where: 'config' }, ...layers.map((d, i) => ({ ...d, where: `layers[${i}]` }))]
     .filter((d) => !(isNonDistributable(d.mediaType) && d.urls?.length))
-    .map((d) => d.digest);
+    .map((d) => ({ digest: d.digest, size: d.size, where: d.where }));
   return {
     mediaType,
     artifactType: artifactType ?? (mediaType === mediaTypes.ociManifest ? config.mediaType : null),

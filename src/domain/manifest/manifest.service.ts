@@ -9,10 +9,10 @@ import {
   ensureRepository,
   findRepositoryId,
   listRepositoryNames,
-  presentDigests,
+  storedSizes,
   touchRepository,
 } from '../repository/index.js';
-import { type Descriptor, parseManifest } from './manifest.parse.js';
+import { type Descriptor, type DescriptorReference, parseManifest } from './manifest.parse.js';
 import {
   deleteManifest,
   deleteTag,
@@ -120,20 +120,28 @@ export class ManifestService {
     const now = this.ctx.now();
     await this.ctx.db.transaction().execute(async (tx) => {
       const repositoryId = await ensureRepository(tx, repository, now);
-      const blobs = await presentDigests(tx, 'repository_blobs', repositoryId, parsed.blobs);
-      const missingBlob = parsed.blobs.find((d) => !blobs.has(d));
-      if (missingBlob) {
-        throw new BerthError('MANIFEST_BLOB_UNKNOWN', `blob ${missingBlob} is not in ${repository}`, {
-          digest: missingBlob,
-        });
-      }
-      const children = await presentDigests(tx, 'manifests', repositoryId, parsed.manifests);
-      const missingChild = parsed.manifests.find((d) => !children.has(d));
-      if (missingChild) {
-        throw new BerthError('MANIFEST_BLOB_UNKNOWN', `manifest ${missingChild} is not in ${repository}`, {
-          digest: missingChild,
-        });
-      }
+      assertStored(
+        repository,
+        'blob',
+        parsed.blobs,
+        await storedSizes(
+          tx,
+          'repository_blobs',
+          repositoryId,
+          parsed.blobs.map((r) => r.digest),
+        ),
+      );
+      assertStored(
+        repository,
+        'manifest',
+        parsed.manifests,
+        await storedSizes(
+          tx,
+          'manifests',
+          repositoryId,
+          parsed.manifests.map((r) => r.digest),
+        ),
+      );
       await insertManifest(
         tx,
         {
@@ -148,8 +156,8 @@ export class ManifestService {
           created_at: now,
         },
         [
-          ...parsed.blobs.map((d) => ({ digest: d, kind: 'blob' as const })),
-          ...parsed.manifests.map((d) => ({ digest: d, kind: 'manifest' as const })),
+          ...parsed.blobs.map((r) => ({ digest: r.digest, kind: 'blob' as const })),
+          ...parsed.manifests.map((r) => ({ digest: r.digest, kind: 'manifest' as const })),
         ],
       );
       if (ref.kind === 'tag') {
@@ -229,6 +237,29 @@ export class ManifestService {
       return new BerthError('NAME_UNKNOWN', `repository ${repository} is not known`);
     }
     return new BerthError('MANIFEST_UNKNOWN', `manifest ${truncate(reference)} is not in ${repository}`);
+  }
+}
+
+/**
+ * Every reference is in the repository (else MANIFEST_BLOB_UNKNOWN) at the size its descriptor
+ * declares (else MANIFEST_INVALID naming the descriptor: clients that verify sizes could not pull it).
+ */
+function assertStored(
+  repository: string,
+  kind: 'blob' | 'manifest',
+  references: readonly DescriptorReference[],
+  sizes: ReadonlyMap<string, number>,
+): void {
+  for (const { digest, size, where } of references) {
+    const stored = sizes.get(digest);
+    if (stored === undefined)
+      throw new BerthError('MANIFEST_BLOB_UNKNOWN', `${kind} ${digest} is not in ${repository}`, { digest });
+    if (stored !== size)
+      throw new BerthError(
+        'MANIFEST_INVALID',
+        `${where} declares ${digest} as ${size} bytes, but the ${kind} is ${stored} bytes`,
+        { digest },
+      );
   }
 }
 

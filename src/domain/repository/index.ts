@@ -2,7 +2,7 @@ export {
   ensureRepository,
   findRepositoryId,
   listRepositoryNames,
-  presentDigests,
   projectNameOf,
+  storedSizes,
   touchRepository,
 } from './repository.repo.js';

@@ -62,21 +62,31 @@ export async function listRepositoryNames(
   return (await query.execute()).map((r) => r.name);
 }
 
-/** Which of the digests the repository holds, as linked blobs or as manifests. */
-export async function presentDigests(
+/** The sizes of the digests the repository holds, as linked blobs or as manifests. */
+export async function storedSizes(
   db: Db,
   table: 'repository_blobs' | 'manifests',
   repositoryId: number,
   digests: readonly string[],
-): Promise<Set<string>> {
-  if (digests.length === 0) return new Set();
-  const rows = await db
-    .selectFrom(table)
-    .select('digest')
-    .where('repository_id', '=', repositoryId)
-    .where('digest', 'in', [...new Set(digests)])
-    .execute();
-  return new Set(rows.map((r) => r.digest));
+): Promise<Map<string, number>> {
+  if (digests.length === 0) return new Map();
+  const unique = [...new Set(digests)];
+  const rows =
+    table === 'manifests'
+      ? await db
+          .selectFrom('manifests')
+          .select(['digest', 'size'])
+          .where('repository_id', '=', repositoryId)
+          .where('digest', 'in', unique)
+          .execute()
+      : await db
+          .selectFrom('repository_blobs as rb')
+          .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+          .select(['rb.digest', 'b.size'])
+          .where('rb.repository_id', '=', repositoryId)
+          .where('rb.digest', 'in', unique)
+          .execute();
+  return new Map(rows.map((r) => [r.digest, Number(r.size)]));
 }
 
 /** Changes the repository's count of top-level artifacts by `delta` and records the change time. */
