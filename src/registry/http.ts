@@ -31,23 +31,27 @@ export function contentRange(request: FastifyRequest): { start: number; end: num
 
 export type ByteRangeRequest = { start: number; end: number } | 'unsatisfiable' | undefined;
 
-/** One `Range: bytes=…` range against a blob of `size` bytes; several ranges are answered with the whole blob. */
+/**
+ * One `Range: bytes=…` range against a blob of `size` bytes. As RFC 9110 says, a header that cannot be
+ * parsed, uses another unit or asks for several ranges is ignored (the whole blob is served); a
+ * well-formed range that starts past the end is unsatisfiable (416).
+ */
 export function requestedRange(request: FastifyRequest, size: number): ByteRangeRequest {
   const raw = request.headers.range;
   if (raw === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(raw.trim());
-  if (!match) return raw.includes(',') ? undefined : 'unsatisfiable';
+  const match = /^bytes=(\d*)-(\d*)$/i.exec(raw.trim());
+  if (!match) return undefined;
   const [, first, last] = match as unknown as [string, string, string];
-  if (first === '' && last === '') return 'unsatisfiable';
+  if (first === '' && last === '') return undefined;
   if (first === '') {
     const suffix = Number(last);
     if (suffix === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(size - suffix, 0), end: size - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
+  if (last !== '' && Number(last) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
 }
 
 /** The `Range` header of an upload: the inclusive range of bytes received so far. */

@@ -69,6 +69,13 @@ describe.each(backends)('blobs and uploads (%s, %s)', (databaseKind, storageKind
     });
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get('content-range')).toBe(`bytes */${data.length}`);
+
+    // A Range header that cannot be parsed, uses another unit or is backwards is ignored (RFC 9110).
+    for (const range of ['bytes=abc', 'items=0-1', 'bytes=-', 'bytes=9-3', 'bytes=0-1,5-6']) {
+      const ignored = await b.client.request(`/v2/mono/blobs/${digest}`, { headers: { Range: range } });
+      expect({ range, status: ignored.status }).toEqual({ range, status: 200 });
+      expect(Buffer.from(await ignored.arrayBuffer()).equals(data)).toBe(true);
+    }
   });
 
   it('takes POST then a single PUT with the whole body', async () => {
