@@ -79,15 +79,33 @@ class ZstdDecompress extends Transform {
   }
 }
 
-/** The layer's tar stream, decompressed by what its first bytes are (gzip, zstd or plain tar). */
+/** Bytes enough to tell gzip (2) and zstd (4) from plain tar. */
+const magicBytes = 4;
+
+/**
+ * The layer's tar stream, decompressed by what its first bytes are (gzip, zstd or plain tar), however
+ * the source splits them into chunks. An empty layer is an empty tar: no files.
+ */
 async function tarStream(source: Readable): Promise<Readable> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await iterator.next();
-  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
+  const start: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < magicBytes && !done) {
+    const next = await iterator.next();
+    if (next.done) done = true;
+    else {
+      start.push(next.value);
+      length += next.value.length;
+    }
+  }
+  const head = Buffer.concat(start);
+  // Two zero blocks are a tar archive's end: an empty layer reads as an empty archive.
+  if (head.length === 0) return ReadableStream.from([Buffer.alloc(1024)]);
   const whole = ReadableStream.from(
     (async function* () {
-      if (head.length > 0) yield head;
-      for (;;) {
+      yield head;
+      while (!done) {
         const next = await iterator.next();
         if (next.done) return;
         yield next.value;
@@ -95,7 +113,8 @@ async function tarStream(source: Readable): Promise<Readable> {
     })(),
   );
   if (head[0] === 0x1f && head[1] === 0x8b) return whole.pipe(createGunzip());
-  if (head.readUInt32LE(0) === 0xfd2fb528) return whole.pipe(new ZstdDecompress());
+  if (head.length >= magicBytes && head.readUInt32LE(0) === 0xfd2fb528)
+    return whole.pipe(new ZstdDecompress());
   return whole;
 }
 

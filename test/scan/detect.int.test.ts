@@ -63,6 +63,27 @@ const dpkg = (packages: [string, string, string, string?][]) =>
     .join('\n\n');
 
 describe('reading an image’s final filesystem and detecting its packages', () => {
+  it('reads an empty layer as no files, and recognises compression split over tiny first chunks', async () => {
+    const release = gzipSync(
+      await tarOf([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }]),
+    );
+    const blobs = new Map([
+      [sha256(''), Buffer.alloc(0)],
+      [sha256(release), release],
+    ]);
+    const layers: LayerRef[] = [...blobs.keys()].map((digest) => ({
+      digest,
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    }));
+    // Each blob arrives a byte at a time: the first chunk is shorter than any magic number.
+    const files = await readImageFiles(
+      layers,
+      async (digest) => Readable.from([...(blobs.get(digest) as Buffer)].map((b) => Buffer.from([b]))),
+      scanSelector,
+    );
+    expect(detectPackages(files).os).toMatchObject({ id: 'debian', versionId: '12' });
+  });
+
   it('applies whiteouts and opaque directories in layer order, over gzip, zstd and plain tar layers', async () => {
     const lower = gzipSync(
       await tarOf([
