@@ -5,7 +5,7 @@ import type { ArtifactService } from '../domain/artifact/index.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { VulnerabilityPolicy } from '../scan/index.js';
-import { errorResponses } from './schemas.js';
+import { Errors, errorResponses } from './schemas.js';
 
 export interface AdmissionRoutesDeps {
   readonly projects: ProjectService;
@@ -109,10 +109,18 @@ export const admissionRoutes: FastifyPluginAsyncTypebox<AdmissionRoutesDeps> = a
             }),
           }),
           ...errorResponses,
+          503: Type.Ref(Errors),
         },
       },
     },
     async (request) => {
+      if (registryHosts.length === 0) {
+        // Judging no host would admit every image: refuse to judge, and let failurePolicy decide.
+        throw new BerthError(
+          'NOT_CONFIGURED',
+          'the admission webhook needs to know this registry’s host names: set admission.registryHosts (BERTH_ADMISSION_REGISTRY_HOSTS) or externalUrl (BERTH_EXTERNAL_URL)',
+        );
+      }
       const review = request.body as { apiVersion: string; request: { uid: string; object?: unknown } };
       const object = isObject(review.request.object) ? review.request.object : {};
       const spec = podSpecOf(object);

@@ -30,6 +30,7 @@ const harbor: Readonly<Record<ErrorCode, readonly [string, number]>> = {
   UNSUPPORTED: ['METHOD_NOT_ALLOWED', 405],
   REFERENCED: ['PRECONDITION', 412],
   UPSTREAM_FAILED: ['BAD_GATEWAY', 502],
+  NOT_CONFIGURED: ['SERVICE_UNAVAILABLE', 503],
 };
 
 /** A refusal that ends by itself (TOOMANYREQUESTS) says when, in Retry-After. */

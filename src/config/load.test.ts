@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(config.registry.manifestMaxBytes).toBe(4 * 1024 * 1024);
   });
 
+  it('reads comma-separated lists from the environment', () => {
+    const config = loadConfig({
+      env: { BERTH_ADMISSION_REGISTRY_HOSTS: 'registry.example.com, mirror:5000,' },
+    });
+    expect(config.admission.registryHosts).toEqual(['registry.example.com', 'mirror:5000']);
+  });
+
   it('layers defaults < YAML file < BERTH_* environment', () => {
     const file = yamlFile(
       'port: 6000\nlog:\n  level: debug\nstorage:\n  driver: s3\n  s3:\n    bucket: from-file\n    region: eu-west-1\n',

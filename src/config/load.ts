@@ -8,7 +8,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Kind = 'string' | 'integer' | 'number' | 'boolean';
+/** `list`: comma-separated strings. */
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
 
 /** Environment variables and the config key each one sets. Nothing else reads process.env. */
 export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> = {
@@ -32,6 +33,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_UPLOAD_TTL_HOURS: ['registry.uploadTtlHours', 'number'],
   BERTH_ORPHAN_GRACE_MINUTES: ['registry.orphanGraceMinutes', 'number'],
   BERTH_EXTERNAL_URL: ['externalUrl', 'string'],
+  BERTH_ADMISSION_REGISTRY_HOSTS: ['admission.registryHosts', 'list'],
   BERTH_ADMIN_PASSWORD: ['auth.adminPassword', 'string'],
   BERTH_TOKEN_EXPIRY_SECONDS: ['auth.tokenExpirySeconds', 'integer'],
   BERTH_LOGIN_FAILURES_PER_USER: ['auth.loginFailuresPerUser', 'integer'],
@@ -57,6 +59,11 @@ function convert(name: string, raw: string, kind: Kind): unknown {
   switch (kind) {
     case 'string':
       return raw;
+    case 'list':
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     case 'boolean':
       if (/^(true|1|yes|on)$/i.test(raw)) return true;
       if (/^(false|0|no|off)$/i.test(raw)) return false;

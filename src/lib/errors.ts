@@ -35,6 +35,8 @@ export const errorCodes = [
   'PRECONDITION_FAILED',
   /** A service Berth depends on (a scanner adapter) failed or could not be reached. */
   'UPSTREAM_FAILED',
+  /** A feature that cannot work without a setting the configuration lacks (the message names it). */
+  'NOT_CONFIGURED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -31,6 +31,7 @@ const expected: Record<string, [string, number]> = {
   FORBIDDEN: ['DENIED', 403],
   PRECONDITION_FAILED: ['DENIED', 412],
   UPSTREAM_FAILED: ['UNKNOWN', 502],
+  NOT_CONFIGURED: ['UNAVAILABLE', 503],
 };
 
 describe('the OCI error surface', () => {

@@ -27,6 +27,7 @@ const descriptors: Readonly<Record<ErrorCode, Descriptor>> = {
   PAYLOAD_TOO_LARGE: { code: 'SIZE_INVALID', status: 413 },
   REFERENCED: { code: 'DENIED', status: 409 },
   UPSTREAM_FAILED: { code: 'UNKNOWN', status: 502 },
+  NOT_CONFIGURED: { code: 'UNAVAILABLE', status: 503 },
   ENDPOINT_UNKNOWN: { code: 'UNSUPPORTED', status: 404 },
   METHOD_UNKNOWN: { code: 'UNSUPPORTED', status: 405 },
   PAGINATION_INVALID: { code: 'PAGINATION_NUMBER_INVALID', status: 400 },

@@ -151,7 +151,12 @@ interface Route {
 }
 
 describe.each(['sqlite', 'postgres'] as const)('authorization of the management API (%s)', (databaseKind) => {
-  const b = useBackend(databaseKind, 'filesystem', {}, []);
+  const b = useBackend(
+    databaseKind,
+    'filesystem',
+    { 'admission.registryHosts': ['registry.example.com'] },
+    [],
+  );
   let admin: ApiClient;
   const clients = new Map<string, ApiClient>();
   const password = 'Passw0rd!';

@@ -555,3 +555,28 @@ describe('vulnerability database updates from a mirror', () => {
     expect((await admin.anonymous().call('POST', '/vulndb/update')).status).toBe(401);
   });
 });
+
+describe('the admission webhook without a registry host configured', () => {
+  const b = useBackend('sqlite', 'filesystem', {}, ['closed']);
+
+  it('refuses to judge (503 naming the setting) instead of admitting every image', async () => {
+    const admin = await adminApiClient(b.server.url);
+    const review = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'u1',
+        object: { spec: { containers: [{ name: 'app', image: 'registry.example.com/closed/app:v1' }] } },
+      },
+    };
+    const res = await admin.call<{ errors: { code: string; message: string }[] }>(
+      'POST',
+      '/admission',
+      review,
+    );
+    expect(res.status).toBe(503);
+    expect(res.body.errors[0]?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(res.body.errors[0]?.message).toContain('admission.registryHosts');
+    expect(res.body.errors[0]?.message).toContain('externalUrl');
+  });
+});
