@@ -1,3 +1,4 @@
+import { type HarborFinding, HarborSwaggerValidator } from './harbor-swagger.js';
 import { OpenApiValidator } from './openapi.js';
 import { testAdminPassword } from './server.js';
 
@@ -7,20 +8,30 @@ export interface ApiResponse<T = unknown> {
   readonly body: T;
 }
 
-/** A client for /api/v2.0 that checks every answer against the server's OpenAPI document. */
+/**
+ * A client for /api/v2.0 that checks every answer against the server's OpenAPI document and, for the
+ * operations Harbor defines, against Harbor's swagger (see harbor-swagger.ts: a finding the allow-list
+ * does not excuse fails the call; BERTH_HARBOR_FINDINGS=<file> collects them instead).
+ */
 export class ApiClient {
   constructor(
     readonly base: string,
     private readonly validator: OpenApiValidator,
     private readonly credentials?: { username: string; password: string },
+    readonly harbor: HarborSwaggerValidator = HarborSwaggerValidator.shared(),
   ) {}
 
   as(username: string, password: string): ApiClient {
-    return new ApiClient(this.base, this.validator, { username, password });
+    return new ApiClient(this.base, this.validator, { username, password }, this.harbor);
   }
 
   anonymous(): ApiClient {
-    return new ApiClient(this.base, this.validator);
+    return new ApiClient(this.base, this.validator, undefined, this.harbor);
+  }
+
+  /** What Harbor's swagger found so far (excused findings included), shared with as() and anonymous(). */
+  get harborFindings(): readonly HarborFinding[] {
+    return this.harbor.findings;
   }
 
   async call<T = unknown>(
@@ -46,6 +57,7 @@ export class ApiClient {
     const text = await res.text();
     const parsed = text === '' ? undefined : (JSON.parse(text) as T);
     if (method !== 'HEAD') this.validator.check(method, `/api/v2.0${path}`, res.status, parsed);
+    this.harbor.check(method, `/api/v2.0${path}`, res.status, parsed, res.headers);
     return { status: res.status, headers: res.headers, body: parsed as T };
   }
 }
