@@ -5,12 +5,20 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { apiPlugin, sessionRoutes } from './api/index.js';
-import { Authenticator, LoginThrottle, RegistryAccess, scannerPrefix, TokenService } from './auth/index.js';
+import {
+  Authenticator,
+  CredentialVersions,
+  LoginThrottle,
+  RegistryAccess,
+  scannerPrefix,
+  TokenService,
+} from './auth/index.js';
 import type { Config } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
 import { ArtifactService, PullActivity } from './domain/artifact/index.js';
 import { AuditService } from './domain/audit/index.js';
 import { BlobService } from './domain/blob/index.js';
+import { CacheSignals } from './domain/cache-signals.js';
 import type { ServiceContext } from './domain/context.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService, ProjectService } from './domain/project/index.js';
@@ -67,7 +75,10 @@ export interface Services {
   readonly policy: VulnerabilityPolicy;
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
+  readonly credentials: CredentialVersions;
   readonly access: RegistryAccess;
+  /** Cross-process cache invalidation; started with the server. */
+  readonly signals: CacheSignals;
   /** The address this process listens at, once it does (where scanner adapters pull from by default). */
   readonly listening: { url: string };
 }
@@ -82,6 +93,10 @@ export function createServices(deps: AppDeps, config: Config): Services {
     storage: deps.storage,
     logger: deps.logger,
     now: deps.now ?? Date.now,
+    signals: new CacheSignals(deps.database.db, {
+      pollMs: config.database.cacheSyncMs,
+      logger: deps.logger,
+    }),
   };
   const blobs = new BlobService(ctx);
   const users = new UserService(ctx);
@@ -142,6 +157,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
+    signals: ctx.signals,
     jobs,
     vulndb,
     scans,
@@ -163,12 +179,13 @@ export function createServices(deps: AppDeps, config: Config): Services {
       maxMs: config.auth.sessionMaxHours * 3_600_000,
     }),
     tokens,
+    credentials: new CredentialVersions(users, robots, ctx.signals, ctx.now),
     access: new RegistryAccess(projects),
     authenticator: new Authenticator(users, robots, projects, {
       events: events.emit,
       cacheMs: config.auth.credentialCacheSeconds * 1000,
       now: ctx.now,
-      throttle: new LoginThrottle({
+      throttle: new LoginThrottle(deps.database.db, {
         maxPerUser: config.auth.loginFailuresPerUser,
         maxPerAddress: config.auth.loginFailuresPerAddress,
         windowMs: config.auth.loginWindowSeconds * 1000,
@@ -176,6 +193,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
       }),
       tokens,
       service: config.auth.tokenService,
+      signals: ctx.signals,
     }),
     blobs,
     uploads: new UploadService(ctx, blobs, {
@@ -233,6 +251,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
   const auth: RegistryAuthDeps = {
     authenticator: services.authenticator,
     tokens: services.tokens,
+    credentials: services.credentials,
     access: services.access,
     service: config.auth.tokenService,
     externalUrl: config.externalUrl || undefined,
@@ -247,7 +266,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     pullGate: async (repository: string, digest: string, operator: string) => {
       // A scanner adapter pulls what it was asked to scan, whatever an earlier scan found.
       if (operator.startsWith(scannerPrefix)) return;
-      const project = await services.projects.find(repository.split('/')[0] as string);
+      const project = await services.projects.ownerOf(repository);
       if (project) await services.policy.check(project, digest);
     },
   });

@@ -54,6 +54,7 @@ export async function startServer(config: Config, logger = createLogger(config))
     : undefined;
   const url = await app.listen({ host: config.host, port: config.port });
   services.listening.url = url;
+  services.signals.start();
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 
@@ -69,6 +70,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         await app.close();
         cron?.stop();
         await services.jobs.stop();
+        await services.signals.stop();
       } finally {
         clearTimeout(timeout);
         await services.audit.close();

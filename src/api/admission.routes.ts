@@ -70,7 +70,7 @@ export const admissionRoutes: FastifyPluginAsyncTypebox<AdmissionRoutesDeps> = a
     const parsed = parseImage(image);
     if (!parsed || !registryHosts.includes(parsed.host)) return undefined;
     const hidden = `${image}: not found in this registry, or not visible to the webhook's credentials`;
-    const project = await projects.find(parsed.repository.split('/')[0] as string);
+    const project = await projects.ownerOf(parsed.repository);
     if (!project || !(await request.security.canSee(project))) return hidden;
     let digest: string;
     try {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Action, Authenticator } from '../auth/index.js';
+import type { Action } from '../auth/index.js';
 import type { Robot as RobotRow } from '../db/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
@@ -20,7 +20,6 @@ import { errorResponses, Robot, RobotCreate, RobotCreated, RobotSec, RobotUpdate
 export interface RobotRoutesDeps {
   readonly robots: RobotService;
   readonly projects: ProjectService;
-  readonly authenticator: Authenticator;
   readonly events: EventSink;
 }
 
@@ -48,7 +47,7 @@ const toRobot = (robot: RobotRow) => ({
 
 export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
   app,
-  { robots, projects, authenticator, events },
+  { robots, projects, events },
 ) => {
   /**
    * System robots are the system administrators'; a project robot is its project's (project admins
@@ -74,10 +73,22 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
     );
   }
 
+  /**
+   * The robot, when the caller may do `action` on it. Anonymous callers are asked to sign in whatever
+   * the id; a robot that does not exist and one in a project the caller cannot see get the same
+   * answer, so the API never tells an outsider which robots exist or where.
+   */
   async function robotFor(request: FastifyRequest, id: number, action: Action): Promise<RobotRow> {
+    requireAuthenticated(request);
+    const hidden = new BerthError('NOT_FOUND', `robot ${id} not found`);
     const robot = await robots.find(id);
-    if (!robot) throw new BerthError('NOT_FOUND', `robot ${id} not found`);
-    await authorizeRobot(request, robot.level, robot.project_id, action);
+    if (!robot) throw hidden;
+    try {
+      await authorizeRobot(request, robot.level, robot.project_id, action);
+    } catch (error) {
+      if (error instanceof BerthError && error.code === 'NOT_FOUND') throw hidden;
+      throw error;
+    }
     return robot;
   }
 
@@ -199,7 +210,6 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         throw new BerthError('INVALID_INPUT', 'a project robot stays in its project');
       }
       await robots.update(robot, body);
-      authenticator.forget();
       report(events, request, {
         operation: 'update',
         resourceType: 'robot',
@@ -227,7 +237,6 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         robot,
         (request.body as { secret?: string }).secret || undefined,
       );
-      authenticator.forget();
       report(events, request, {
         operation: 'update',
         resourceType: 'robot',
@@ -252,7 +261,6 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
     async (request, reply) => {
       const robot = await robotFor(request, request.params.robot_id, 'delete');
       await robots.delete(robot);
-      authenticator.forget();
       report(events, request, {
         operation: 'delete',
         resourceType: 'robot',

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Authenticator } from '../auth/index.js';
 import type { User } from '../db/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { UserService } from '../domain/user/index.js';
@@ -18,7 +17,6 @@ import {
 
 export interface UserRoutesDeps {
   readonly users: UserService;
-  readonly authenticator: Authenticator;
   readonly events: EventSink;
 }
 
@@ -38,10 +36,7 @@ export function toUserResp(user: User) {
 
 const UserId = Type.Object({ user_id: Type.Integer({ minimum: 1 }) });
 
-export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
-  app,
-  { users, authenticator, events },
-) => {
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app, { users, events }) => {
   app.post(
     '/users',
     {
@@ -122,7 +117,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
         throw new BerthError('INVALID_INPUT', 'old_password is required');
       }
       await users.changePassword(id, body.new_password, self ? body.old_password : undefined);
-      authenticator.forget();
       report(events, request, {
         operation: 'update',
         resourceType: 'user',
@@ -214,7 +208,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
         throw new BerthError('FORBIDDEN', 'you may not change your own administrator flag');
       const flag = (request.body as { sysadmin_flag: boolean }).sysadmin_flag;
       await users.setSysadmin(id, flag);
-      authenticator.forget();
       report(events, request, {
         operation: 'update',
         resourceType: 'user',
@@ -240,7 +233,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
       const id = request.params.user_id;
       if (id === requireUser(request)) throw new BerthError('FORBIDDEN', 'you may not delete yourself');
       await users.delete(id);
-      authenticator.forget();
       report(events, request, { operation: 'delete', resourceType: 'user', resource: String(id) });
       return empty(reply, 200);
     },

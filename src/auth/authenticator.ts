@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { User } from '../db/index.js';
+import type { CacheSignals } from '../domain/cache-signals.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { permissionsOf, type RobotService, robotPrefix } from '../domain/robot/index.js';
@@ -23,6 +24,8 @@ export interface AuthenticatorOptions {
   readonly tokens: TokenService;
   /** The audience of registry tokens. */
   readonly service: string;
+  /** Tells when credentials changed anywhere: remembered ones are then forgotten. */
+  readonly signals: CacheSignals;
 }
 
 const principalOf = (user: User): Principal => ({
@@ -30,12 +33,14 @@ const principalOf = (user: User): Principal => ({
   id: user.id,
   username: user.username,
   sysadmin: user.sysadmin === 1,
+  credentialVersion: user.credential_version,
 });
 
 /**
  * The chain that turns a request's credentials into a SecurityContext. Verified credentials are
  * remembered by their SHA-256 for a short time, so a busy client costs one argon2 verification per
- * interval, not one per request.
+ * interval, not one per request; any credential change in any process (a password, a robot's state,
+ * an administrator flag, a membership) makes every process forget them (the `credentials` signal).
  */
 export class Authenticator {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
@@ -48,7 +53,9 @@ export class Authenticator {
     private readonly robots: RobotService,
     private readonly projects: ProjectService,
     private readonly options: AuthenticatorOptions,
-  ) {}
+  ) {
+    options.signals.on('credentials', () => this.verified.clear());
+  }
 
   anonymous(): SecurityContext {
     return new SecurityContext(undefined, this.projects);
@@ -78,12 +85,12 @@ export class Authenticator {
     // Credentials proven right lately pass even while guessers have the name throttled.
     if (cached && cached.until > this.options.now()) return Promise.resolve(cached.principal);
     this.verified.delete(key);
-    this.options.throttle.check(username, address);
     // One verification per credential at a time: concurrent requests with the same credentials share it.
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.hashing
-        .run(() => this.verify(key, username, password, address))
+      pending = this.options.throttle
+        .check(username, address)
+        .then(() => this.hashing.run(() => this.verify(key, username, password, address)))
         .finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
@@ -116,6 +123,7 @@ export class Authenticator {
         username: robot.name,
         sysadmin: false,
         permissions: permissionsOf(robot),
+        credentialVersion: robot.credential_version,
       };
       if (robot && robot.expires_at !== -1) until = Math.min(until, robot.expires_at * 1000);
     } else {
@@ -123,7 +131,7 @@ export class Authenticator {
       principal = user && principalOf(user);
     }
     if (!principal) {
-      this.options.throttle.failed(username, address);
+      await this.options.throttle.failed(username, address);
       this.options.events?.({
         operation: 'login',
         resourceType: 'user',
@@ -135,7 +143,7 @@ export class Authenticator {
       });
       return undefined;
     }
-    this.options.throttle.succeeded(username);
+    await this.options.throttle.succeeded(username);
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, { principal, until });
     return principal;
@@ -144,10 +152,5 @@ export class Authenticator {
   /** A context for a user whose identity was proven another way (a refresh token). */
   forUser(user: User): SecurityContext {
     return new SecurityContext(principalOf(user), this.projects);
-  }
-
-  /** Forgets remembered credentials (after a password change, say). */
-  forget(): void {
-    this.verified.clear();
   }
 }

@@ -1,4 +1,5 @@
 export { Authenticator, type AuthenticatorOptions } from './authenticator.js';
+export { CredentialVersions } from './credential-versions.js';
 export { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 export { type Action, allows, publicPolicy, type Resource, rolePolicies } from './rbac.js';
 export { RegistryAccess } from './registry-access.js';

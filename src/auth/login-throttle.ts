@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
 import { BerthError } from '../lib/errors.js';
+import { clearFailures, countFailure, currentFailures, pruneFailures } from './login-failures.repo.js';
 
 export interface LoginThrottleOptions {
   /** Failed sign-ins a user name may collect in one window before it is refused until the window ends. */
@@ -9,37 +12,31 @@ export interface LoginThrottleOptions {
   readonly now: () => number;
 }
 
-interface Window {
-  failures: number;
-  readonly endsAt: number;
-}
-
-/** Entries kept at most; beyond it, ended windows are dropped first, then the oldest. */
-const maxEntries = 100_000;
+/** Ended windows are removed at most this often (by the process that counts a failure). */
+const pruneEveryMs = 60_000;
 
 /**
  * Slows password guessing: after too many failed sign-ins for a user name or from an address within a
  * window, further attempts are refused (TOOMANYREQUESTS, with the seconds to wait) without checking
- * the password, until the window ends. A successful sign-in clears the user name's count. Counts are
- * per process: with N replicas a guesser gets at most N times the allowance.
+ * the password, until the window ends. A successful sign-in clears the user name's count. The counts
+ * live in the database, so every replica shares one allowance. It is consulted only when a password
+ * must really be verified: credentials proven right shortly before never reach it.
  */
 export class LoginThrottle {
-  private readonly windows = new Map<string, Window>();
+  private lastPrune = 0;
 
-  constructor(private readonly options: LoginThrottleOptions) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: LoginThrottleOptions,
+  ) {}
 
   /** Throws TOOMANYREQUESTS when the user name or the address has used up its allowance. */
-  check(username: string, address: string | undefined): void {
+  async check(username: string, address: string | undefined): Promise<void> {
     const now = this.options.now();
-    for (const [key, max] of this.keys(username, address)) {
-      const window = this.windows.get(key);
-      if (!window) continue;
-      if (window.endsAt <= now) {
-        this.windows.delete(key);
-        continue;
-      }
-      if (window.failures >= max) {
-        const retryAfter = Math.ceil((window.endsAt - now) / 1000);
+    const limits = this.limits(username, address);
+    for (const { key, failures, windowEndsAt } of await currentFailures(this.db, [...limits.keys()], now)) {
+      if (failures >= (limits.get(key) ?? Number.POSITIVE_INFINITY)) {
+        const retryAfter = Math.ceil((windowEndsAt - now) / 1000);
         throw new BerthError('TOOMANYREQUESTS', `too many failed sign-ins; try again in ${retryAfter} s`, {
           retryAfter,
         });
@@ -47,31 +44,22 @@ export class LoginThrottle {
     }
   }
 
-  failed(username: string, address: string | undefined): void {
+  async failed(username: string, address: string | undefined): Promise<void> {
     const now = this.options.now();
-    if (this.windows.size >= maxEntries) this.prune(now);
-    for (const [key] of this.keys(username, address)) {
-      const window = this.windows.get(key);
-      if (window && window.endsAt > now) window.failures += 1;
-      else this.windows.set(key, { failures: 1, endsAt: now + this.options.windowMs });
+    await countFailure(this.db, [...this.limits(username, address).keys()], now, this.options.windowMs);
+    if (now - this.lastPrune > pruneEveryMs) {
+      this.lastPrune = now;
+      await pruneFailures(this.db, now);
     }
   }
 
-  succeeded(username: string): void {
-    this.windows.delete(`user ${username}`);
+  async succeeded(username: string): Promise<void> {
+    await clearFailures(this.db, `user ${username}`);
   }
 
-  private keys(username: string, address: string | undefined): [string, number][] {
-    const keys: [string, number][] = [[`user ${username}`, this.options.maxPerUser]];
-    if (address) keys.push([`address ${address}`, this.options.maxPerAddress]);
-    return keys;
-  }
-
-  private prune(now: number): void {
-    for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
-    for (const key of this.windows.keys()) {
-      if (this.windows.size < maxEntries) break;
-      this.windows.delete(key);
-    }
+  private limits(username: string, address: string | undefined): Map<string, number> {
+    const limits = new Map([[`user ${username}`, this.options.maxPerUser]]);
+    if (address) limits.set(`address ${address}`, this.options.maxPerAddress);
+    return limits;
   }
 }

@@ -26,11 +26,12 @@ export class RegistryAccess {
         if (context.isSysAdmin) granted.push(scope);
         continue;
       }
-      const project = await this.projects.find(scope.name.split('/')[0] as string);
+      const project = await this.projects.ownerOf(scope.name);
       if (!project) {
-        // Administrators may look (and be told the repository is unknown); nobody may write there.
-        if (context.isSysAdmin && scope.actions.includes('pull'))
-          granted.push({ type: 'repository', name: scope.name, actions: ['pull'] });
+        // Administrators may do anything: the registry then tells them the project does not exist
+        // (a push is refused before any byte is taken). Everyone else gets nothing, as for a private project.
+        if (context.isSysAdmin)
+          granted.push({ type: 'repository', name: scope.name, actions: scope.actions });
         continue;
       }
       const actions: string[] = [];

@@ -15,6 +15,8 @@ export interface UserPrincipal {
   readonly id: number;
   readonly username: string;
   readonly sysadmin: boolean;
+  /** The user's credential version: tokens issued now name it, and stop working when it moves. */
+  readonly credentialVersion: number;
 }
 
 /** A robot account: it may do exactly what its permissions list, in the projects they name. */
@@ -24,6 +26,7 @@ export interface RobotPrincipal {
   readonly username: string;
   readonly sysadmin: false;
   readonly permissions: readonly RobotPermission[];
+  readonly credentialVersion: number;
 }
 
 /**

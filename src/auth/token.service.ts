@@ -31,6 +31,8 @@ export interface VerifiedToken {
   readonly access: readonly Access[];
   /** Refresh tokens carry no access; they buy new access tokens. */
   readonly refresh: boolean;
+  /** The subject's credential version when the token was issued (absent for anonymous and scanner tokens). */
+  readonly version: number | undefined;
   /** Epoch milliseconds. */
   readonly issuedAt: number;
   /** Epoch milliseconds. */
@@ -70,12 +72,16 @@ export class TokenService {
     subject: string,
     audience: string,
     access: readonly Access[],
-    options: { refresh?: boolean; expirySeconds?: number } = {},
+    options: { refresh?: boolean; expirySeconds?: number; version?: number | undefined } = {},
   ): Promise<IssuedToken> {
     const signing = await this.signingKey();
     const now = Math.floor(this.options.now() / 1000);
     const expiresIn = options.expirySeconds ?? this.options.expirySeconds;
-    const token = await new SignJWT({ access, ...(options.refresh ? { typ: 'refresh' } : {}) })
+    const token = await new SignJWT({
+      access,
+      ...(options.refresh ? { typ: 'refresh' } : {}),
+      ...(options.version === undefined ? {} : { ver: options.version }),
+    })
       .setProtectedHeader({ alg: algorithm, kid: signing.kid, typ: 'JWT' })
       .setIssuer(this.options.issuer)
       .setSubject(subject)
@@ -104,6 +110,7 @@ export class TokenService {
         subject: payload.sub ?? '',
         access: Array.isArray(payload.access) ? (payload.access as Access[]) : [],
         refresh: payload.typ === 'refresh',
+        version: typeof payload.ver === 'number' ? payload.ver : undefined,
         issuedAt: (payload.iat ?? 0) * 1000,
         expiresAt: (payload.exp ?? 0) * 1000,
       };

@@ -32,6 +32,13 @@ export const ConfigSchema = Type.Object(
           description: 'postgres://… or sqlite:PATH; empty means SQLite at <dataDir>/berth.db',
         }),
         poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+        cacheSyncMs: Type.Integer({
+          minimum: 50,
+          maximum: 60_000,
+          default: 1000,
+          description:
+            'how often each process checks whether another one changed what it caches (credentials, permissions): the longest a change made through one replica goes unseen by another',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

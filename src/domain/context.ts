@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 import type { StorageDriver } from '../storage/index.js';
+import type { CacheSignals } from './cache-signals.js';
 
 /** What every registry service is built from; passed in, never imported as a singleton. */
 export interface ServiceContext {
@@ -10,4 +11,6 @@ export interface ServiceContext {
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;
+  /** Tells every process that something it may cache has changed. */
+  readonly signals: CacheSignals;
 }

@@ -1,11 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator, RegistryAccess, TokenService } from '../auth/index.js';
+import type { Authenticator, CredentialVersions, RegistryAccess, TokenService } from '../auth/index.js';
 import { covers, formatScope, type Scope } from '../auth/index.js';
+import { projectNameOf } from '../domain/repository/index.js';
 import { BerthError } from '../lib/errors.js';
 
 export interface RegistryAuthDeps {
   readonly authenticator: Authenticator;
   readonly tokens: TokenService;
+  /** Whether a token's subject still holds the credentials it was issued for. */
+  readonly credentials: CredentialVersions;
   readonly access: RegistryAccess;
   /** The `service` of the token challenge and the audience of tokens. */
   readonly service: string;
@@ -46,6 +49,8 @@ export async function authorize(
     const token = await deps.tokens.verify(header.slice(7).trim(), deps.service);
     if (!token || token.refresh)
       throw challenge(deps, request, reply, scopes, 'the bearer token is invalid or has expired');
+    if (!(await deps.credentials.current(token)))
+      throw challenge(deps, request, reply, scopes, 'the bearer token was revoked: its account changed');
     const missing = scopes.find((s) => s.actions.some((a) => !covers(token.access, s.type, s.name, a)));
     if (missing)
       throw challenge(deps, request, reply, scopes, `the token does not grant ${formatScope(missing)}`);
@@ -70,7 +75,7 @@ export async function authorize(
   if (context.isSysAdmin && missing.type === 'repository') {
     throw new BerthError(
       'NAME_UNKNOWN',
-      `project ${missing.name.split('/')[0]} does not exist; create it before pushing`,
+      `project ${projectNameOf(missing.name)} does not exist; create it before pushing`,
     );
   }
   throw new BerthError('DENIED', `requested access to ${formatScope(missing)} is denied`);

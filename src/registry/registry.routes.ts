@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobService } from '../domain/blob/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ManifestService } from '../domain/manifest/index.js';
+import { projectNameOf } from '../domain/repository/index.js';
 import type { UploadService } from '../domain/upload/index.js';
 import { isBerthError } from '../lib/errors.js';
 import { assertRepositoryName } from '../lib/names.js';
@@ -98,7 +99,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
             resource: artifactResource(route.name, route.reference),
             operator,
             success: false,
-            projectName: route.name.split('/')[0],
+            projectName: projectNameOf(route.name),
             description: `blocked by the vulnerability policy: ${error.message}`,
             time: Date.now(),
           });
@@ -161,7 +162,7 @@ function report(
 ): void {
   if (route.kind !== 'manifest' && !(route.kind === 'blob' && method === 'DELETE')) return;
   if (route.kind === 'manifest' && method === 'HEAD') return;
-  const base = { operator, projectName: route.name.split('/')[0], success: true, time: Date.now() };
+  const base = { operator, projectName: projectNameOf(route.name), success: true, time: Date.now() };
   if (route.kind === 'blob') {
     events({ ...base, operation: 'delete', resourceType: 'blob', resource: `${route.name}@${route.digest}` });
     return;

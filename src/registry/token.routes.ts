@@ -37,8 +37,11 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
     offline: boolean,
   ) => {
     const granted: Access[] = await deps.auth.access.grant(context, parseScopes(scopeValues));
-    const subject = context.principal?.username ?? '';
-    const issued = await deps.auth.tokens.issue(subject, deps.auth.service, granted);
+    const principal = context.principal;
+    const subject = principal?.username ?? '';
+    // Tokens name the account's credential version: a later change of it ends them.
+    const version = principal && principal.kind !== 'scanner' ? principal.credentialVersion : undefined;
+    const issued = await deps.auth.tokens.issue(subject, deps.auth.service, granted, { version });
     const body: Record<string, unknown> = {
       token: issued.token,
       access_token: issued.token,
@@ -50,6 +53,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
         await deps.auth.tokens.issue(subject, deps.auth.service, [], {
           refresh: true,
           expirySeconds: deps.refreshTokenDays * 86_400,
+          version,
         })
       ).token;
     }
@@ -76,11 +80,12 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
       const refresh = form.refresh_token
         ? await deps.auth.tokens.verify(form.refresh_token, deps.auth.service)
         : undefined;
-      const user = refresh?.refresh ? await deps.users.findByName(refresh.subject) : undefined;
-      // A password change revokes every refresh token issued before it.
-      if (!user || !refresh || user.updated_at > refresh.issuedAt + 999) {
-        throw new BerthError('UNAUTHORIZED', 'the refresh token is invalid, revoked or expired');
-      }
+      // A refresh token speaks for a user as long as the user's credentials have not changed since.
+      const user =
+        refresh?.refresh && (await deps.auth.credentials.current(refresh))
+          ? await deps.users.findByName(refresh.subject)
+          : undefined;
+      if (!user) throw new BerthError('UNAUTHORIZED', 'the refresh token is invalid, revoked or expired');
       return respond(reply, deps.auth.authenticator.forUser(user), scopes, false);
     }
     throw new BerthError('UNSUPPORTED', 'grant_type must be password or refresh_token');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DomainEvent } from '../domain/events.js';
 import { metadataOf, type ProjectService } from '../domain/project/index.js';
+import { projectNameOf } from '../domain/repository/index.js';
 import type { JobHandler, JobQueue } from '../jobs/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { SbomPublisher } from './sbom-publisher.js';
@@ -71,7 +72,7 @@ export class ScanScheduler {
     const scanners = new Map<string, string | undefined>();
     let queued = 0;
     for (const { repository, digest } of targets) {
-      const projectName = repository.split('/')[0] as string;
+      const projectName = projectNameOf(repository);
       if (!scanners.has(projectName)) {
         const project = await this.deps.projects.find(projectName);
         const registration = project && (await this.deps.registrations.forProject(project.id));
@@ -107,7 +108,7 @@ export class ScanScheduler {
 
   /** Queues a scan of the artifact by its project's scanner; refused when that scanner is disabled. */
   async request(repository: string, digest: string): Promise<void> {
-    const project = await this.deps.projects.find(repository.split('/')[0] as string);
+    const project = await this.deps.projects.ownerOf(repository);
     if (!project) throw new BerthError('NOT_FOUND', `project of ${repository} not found`);
     const registration = await this.deps.registrations.forProject(project.id);
     if (registration.disabled === 1)
@@ -132,7 +133,7 @@ export class ScanScheduler {
   };
 
   private async autoScan(repository: string, digest: string): Promise<void> {
-    const project = await this.deps.projects.find(repository.split('/')[0] as string);
+    const project = await this.deps.projects.ownerOf(repository);
     if (!project) return;
     if (metadataOf(project).auto_scan !== 'true') return;
     const registration = await this.deps.registrations.forProject(project.id);

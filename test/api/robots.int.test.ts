@@ -154,6 +154,19 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
     expect((await outsider.call('GET', `/robots?q=ProjectID%3D${projectId}`)).status).toBe(404);
     const ci = all.body.find((r) => r.name === 'robot$rproj+ci') as unknown as { id: number };
     expect((await outsider.call('GET', `/robots/${ci.id}`)).status).toBe(404);
+    // Neither outsiders nor anonymous callers learn which robots exist: one answer for a robot in a
+    // project they cannot see, a system robot and an id that names none.
+    const mirror = all.body.find((r) => r.name === 'robot$mirror') as unknown as { id: number };
+    const answers = async (client: typeof outsider, id: number) => {
+      const res = await client.call('GET', `/robots/${id}`);
+      return { status: res.status, message: errorOf(res)?.message.replace(String(id), 'N') };
+    };
+    for (const client of [outsider, outsider.anonymous()]) {
+      const missing = await answers(client, 999_999);
+      expect(await answers(client, ci.id)).toEqual(missing);
+      expect(await answers(client, mirror.id)).toEqual(missing);
+    }
+    expect((await answers(outsider.anonymous(), 999_999)).status).toBe(401);
 
     const cases: [unknown, number][] = [
       [projectRobot('ci'), 409],

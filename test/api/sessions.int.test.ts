@@ -4,7 +4,7 @@ import { SessionService } from '../../src/domain/session/index.js';
 import { UserService } from '../../src/domain/user/index.js';
 import { adminApiClient } from '../support/api-client.js';
 import { useBackend } from '../support/matrix.js';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, type TestDatabase, testSignals } from '../support/services.js';
 
 interface SignedIn {
   cookie: string;
@@ -135,7 +135,7 @@ describe('session lifetime', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     handle = await database.open();
-    const ctx = { db: handle.db, now: () => clock };
+    const ctx = { db: handle.db, now: () => clock, signals: testSignals(handle) };
     userId = (await new UserService(ctx).create({ username: 'idle', password: 'Passw0rd!' })).id;
     sessions = new SessionService(ctx, { idleMs: 60_000, maxMs: 300_000 });
   });

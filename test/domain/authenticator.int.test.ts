@@ -4,7 +4,7 @@ import type { DatabaseHandle } from '../../src/db/index.js';
 import { ProjectService } from '../../src/domain/project/index.js';
 import { RobotService } from '../../src/domain/robot/index.js';
 import { UserService } from '../../src/domain/user/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, type TestDatabase, testSignals } from '../support/services.js';
 
 describe('authenticator', () => {
   let database: TestDatabase;
@@ -19,7 +19,7 @@ describe('authenticator', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     handle = await database.open();
-    const ctx = { db: handle.db, now: Date.now };
+    const ctx = { db: handle.db, now: Date.now, signals: testSignals(handle) };
     const users = new UserService(ctx);
     await users.create({ username: 'burst', password: 'Passw0rd!' });
     await users.create({ username: 'target', password: 'Passw0rd!' });
@@ -33,9 +33,10 @@ describe('authenticator', () => {
     authenticator = new Authenticator(counting, new RobotService(ctx), new ProjectService(ctx), {
       cacheMs: 60_000,
       now,
-      throttle: new LoginThrottle({ maxPerUser: 3, maxPerAddress: 5, windowMs: 60_000, now }),
+      throttle: new LoginThrottle(handle.db, { maxPerUser: 3, maxPerAddress: 5, windowMs: 60_000, now }),
       tokens: new TokenService(handle.db, { issuer: 'berth', expirySeconds: 300, now }),
       service: 'berth-registry',
+      signals: ctx.signals,
     });
   });
   afterAll(async () => {

@@ -12,6 +12,7 @@ import {
   createTestStorage,
   type TestDatabase,
   type TestStorage,
+  testSignals,
 } from '../support/services.js';
 
 /** A driver that counts the service's own reads (not the driver's internal ones), to prove pushed bytes are hashed as they arrive. */
@@ -42,7 +43,13 @@ describe('upload hashing', () => {
   let driver: ReturnType<typeof counting>;
   let uploads: UploadService;
   const fresh = () => {
-    const ctx = { db: handle.db, storage: driver, logger: pino({ level: 'silent' }), now: Date.now };
+    const ctx = {
+      db: handle.db,
+      storage: driver,
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+      signals: testSignals(handle),
+    };
     return new UploadService(ctx, new BlobService(ctx), { ttlMs: 3_600_000, orphanGraceMs: 3_600_000 });
   };
 

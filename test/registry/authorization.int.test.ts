@@ -283,7 +283,11 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
         })
       ).json()) as { user_id: number }
     ).user_id;
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // In the same second as the tokens were issued: revocation does not depend on the clock.
+    const before = await fetch(`${b.server.url}/v2/private/app/tags/list`, {
+      headers: { Authorization: `Bearer ${body.token}` },
+    });
+    expect(before.status).toBe(404); // let in; the repository is not there
     const changed = await fetch(`${b.server.url}/api/v2.0/users/${developerId}/password`, {
       method: 'PUT',
       headers: { Authorization: adminAuthorization, 'Content-Type': 'application/json' },
@@ -300,6 +304,12 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
       }),
     });
     expect(revoked.status).toBe(401);
+    // The access token issued before the change stops working too.
+    const after = await fetch(`${b.server.url}/v2/private/app/tags/list`, {
+      headers: { Authorization: `Bearer ${body.token}` },
+    });
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain('revoked');
     const byPassword = await fetch(`${b.server.url}/service/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import pino from 'pino';
 import S3rver from 's3rver';
 import { connectDatabase, type DatabaseHandle, migrateToLatest } from '../../src/db/index.js';
+import { CacheSignals } from '../../src/domain/cache-signals.js';
 import { FilesystemDriver, type StorageDriver } from '../../src/storage/index.js';
 import { S3Driver } from '../../src/storage/s3.driver.js';
 
@@ -107,4 +109,9 @@ export async function createTestStorage(kind: StorageKind): Promise<TestStorage>
       await remove();
     },
   };
+}
+
+/** Cache signals over a test database, for services built directly (no server). */
+export function testSignals(handle: DatabaseHandle): CacheSignals {
+  return new CacheSignals(handle.db, { pollMs: 1000, logger: pino({ level: 'silent' }) });
 }

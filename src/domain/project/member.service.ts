@@ -27,7 +27,7 @@ const withNames = (db: Kysely<Database>) =>
 
 /** Project membership: users (and, with directory sign-in, groups) holding one role each. */
 export class MemberService {
-  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now' | 'signals'>) {}
 
   async list(projectId: number, entityName?: string): Promise<MemberView[]> {
     let query = withNames(this.ctx.db).where('pm.project_id', '=', projectId).orderBy('pm.id');
@@ -65,25 +65,33 @@ export class MemberService {
     return row;
   }
 
+  /** Changes a member's role; the member's tokens end (they may grant what the role no longer does). */
   async setRole(projectId: number, memberId: number, role: number): Promise<void> {
     assertRole(role);
-    const result = await this.ctx.db
+    const member = await this.get(projectId, memberId);
+    await this.ctx.db
       .updateTable('project_members')
       .set({ role, updated_at: this.ctx.now() })
-      .where('project_id', '=', projectId)
       .where('id', '=', memberId)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0)
-      throw new BerthError('NOT_FOUND', `member ${memberId} not found in this project`);
+      .execute();
+    await this.revokeTokens(member);
   }
 
+  /** Removes a member; the member's tokens end. */
   async remove(projectId: number, memberId: number): Promise<void> {
-    const result = await this.ctx.db
-      .deleteFrom('project_members')
-      .where('project_id', '=', projectId)
-      .where('id', '=', memberId)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0)
-      throw new BerthError('NOT_FOUND', `member ${memberId} not found in this project`);
+    const member = await this.get(projectId, memberId);
+    await this.ctx.db.deleteFrom('project_members').where('id', '=', memberId).execute();
+    await this.revokeTokens(member);
+  }
+
+  private async revokeTokens(member: MemberView): Promise<void> {
+    if (member.entity_type === 'u') {
+      await this.ctx.db
+        .updateTable('users')
+        .set((eb) => ({ credential_version: eb('credential_version', '+', 1) }))
+        .where('id', '=', member.entity_id)
+        .execute();
+    }
+    await this.ctx.signals.raise('credentials');
   }
 }

@@ -3,6 +3,7 @@ import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import { countAndPage, type Listed } from '../pagination.js';
+import { projectNameOf } from '../repository/index.js';
 import { containsText, matchesText, type TextFilter } from '../sql.js';
 import { ProjectRole } from './roles.js';
 
@@ -160,6 +161,11 @@ export class ProjectService {
         ? await projectById(this.ctx.db, nameOrId)
         : await projectByName(this.ctx.db, nameOrId);
     return rows[0];
+  }
+
+  /** The project owning a repository (named by its first path component), if it exists. */
+  async ownerOf(repository: string): Promise<Project | undefined> {
+    return this.find(projectNameOf(repository));
   }
 
   async get(nameOrId: string | number): Promise<Project> {

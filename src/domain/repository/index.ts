@@ -3,6 +3,7 @@ export {
   findRepositoryId,
   listRepositoryNames,
   projectNameOf,
+  requireProject,
   storedSizes,
   touchRepository,
 } from './repository.repo.js';

@@ -13,6 +13,17 @@ export function projectNameOf(repository: string): string {
   return slash < 0 ? repository : repository.slice(0, slash);
 }
 
+const projectIdQuery = prepared((db: Db, name: string) =>
+  db.selectFrom('projects').select('id').where('name', '=', name),
+);
+
+/** Refuses (NAME_UNKNOWN) a push to a repository whose project does not exist, before any byte is taken. */
+export async function requireProject(db: Db, repository: string): Promise<void> {
+  const project = projectNameOf(repository);
+  if ((await projectIdQuery(db, project)).length === 0)
+    throw new BerthError('NAME_UNKNOWN', `project ${project} does not exist; create it before pushing`);
+}
+
 const repositoryIdQuery = prepared((db: Db, name: string) =>
   db.selectFrom('repositories').select('id').where('name', '=', name),
 );

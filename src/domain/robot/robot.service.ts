@@ -83,7 +83,7 @@ function validatePermissions(level: RobotInput['level'], permissions: readonly R
  * and secret refresh as Harbor has them.
  */
 export class RobotService {
-  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now' | 'signals'>) {}
 
   /** Creates the robot; `projectId` for a project robot (named robot$<project>+<name>). Returns the row and the one-time secret. */
   async create(
@@ -161,7 +161,8 @@ export class RobotService {
     }
     await this.ctx.db
       .updateTable('robots')
-      .set({
+      .set((eb) => ({
+        credential_version: eb('credential_version', '+', 1),
         ...(changes.description !== undefined ? { description: changes.description } : {}),
         ...(changes.disable !== undefined ? { disabled: changes.disable ? 1 : 0 } : {}),
         ...(changes.permissions ? { permissions: JSON.stringify(changes.permissions) } : {}),
@@ -172,9 +173,10 @@ export class RobotService {
             }
           : {}),
         updated_at: this.ctx.now(),
-      })
+      }))
       .where('id', '=', robot.id)
       .execute();
+    await this.ctx.signals.raise('credentials');
   }
 
   /** A new secret (returned once); the old one stops working. */
@@ -185,16 +187,28 @@ export class RobotService {
         'a robot secret needs 8 or more characters with upper- and lower-case letters and a digit',
       );
     }
+    const secretHash = await hash(secret);
     await this.ctx.db
       .updateTable('robots')
-      .set({ secret_hash: await hash(secret), updated_at: this.ctx.now() })
+      .set((eb) => ({
+        secret_hash: secretHash,
+        credential_version: eb('credential_version', '+', 1),
+        updated_at: this.ctx.now(),
+      }))
       .where('id', '=', robot.id)
       .execute();
+    await this.ctx.signals.raise('credentials');
     return secret;
   }
 
   async delete(robot: Robot): Promise<void> {
     await this.ctx.db.deleteFrom('robots').where('id', '=', robot.id).execute();
+    await this.ctx.signals.raise('credentials');
+  }
+
+  /** The robot of this name, if it exists. */
+  async findByName(name: string): Promise<Robot | undefined> {
+    return this.ctx.db.selectFrom('robots').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
   /** The robot these credentials belong to, if it is enabled, unexpired and the secret matches. */

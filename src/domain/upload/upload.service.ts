@@ -9,6 +9,7 @@ import { MeteredStream } from '../../lib/streams.js';
 import { blobKey, uploadPrefix, uploadSegmentKey, uploadsRoot } from '../../storage/index.js';
 import { type BlobService, storedBlobSize } from '../blob/index.js';
 import type { ServiceContext } from '../context.js';
+import { requireProject } from '../repository/index.js';
 import { HashCache } from './hash-cache.js';
 import {
   appendSegment,
@@ -56,6 +57,7 @@ export class UploadService {
 
   async start(repository: string): Promise<UploadState> {
     assertRepositoryName(repository);
+    await requireProject(this.ctx.db, repository);
     const id = randomUUID();
     await insertUpload(this.ctx.db, id, repository, this.ctx.now());
     return { id, size: 0 };
@@ -116,6 +118,12 @@ export class UploadService {
   ): Promise<CommittedBlob> {
     assertRepositoryName(repository);
     const parsed = parseDigest(digest);
+    try {
+      await requireProject(this.ctx.db, repository);
+    } catch (error) {
+      body.resume();
+      throw error;
+    }
     const hash = newHash(parsed.algorithm);
     const id = randomUUID();
     const key = uploadSegmentKey(id, 'monolithic');

@@ -44,7 +44,7 @@ export function generatePassword(): string {
 export class UserService {
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now' | 'signals'>) {}
 
   async create(input: NewUser): Promise<User> {
     if (!usernamePattern.test(input.username)) {
@@ -162,9 +162,14 @@ export class UserService {
     await this.get(id);
     await this.ctx.db
       .updateTable('users')
-      .set({ sysadmin: sysadmin ? 1 : 0, updated_at: this.ctx.now() })
+      .set((eb) => ({
+        sysadmin: sysadmin ? 1 : 0,
+        credential_version: eb('credential_version', '+', 1),
+        updated_at: this.ctx.now(),
+      }))
       .where('id', '=', id)
       .execute();
+    await this.ctx.signals.raise('credentials');
   }
 
   /** Deletes a user and their memberships; one who still owns projects is refused (PRECONDITION_FAILED). */
@@ -188,6 +193,7 @@ export class UserService {
         .execute();
       await tx.deleteFrom('users').where('id', '=', id).execute();
     });
+    await this.ctx.signals.raise('credentials');
   }
 
   async changePassword(id: number, newPassword: string, oldPassword?: string): Promise<void> {
@@ -199,15 +205,21 @@ export class UserService {
     }
     assertPasswordPolicy(newPassword);
     const passwordHash = await hash(newPassword);
-    // A new password ends every portal session (refresh tokens end by the update time).
+    // A new password ends every portal session and every token issued before it (they name the
+    // credential version it raises), on every replica.
     await this.ctx.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('users')
-        .set({ password_hash: passwordHash, updated_at: this.ctx.now() })
+        .set((eb) => ({
+          password_hash: passwordHash,
+          credential_version: eb('credential_version', '+', 1),
+          updated_at: this.ctx.now(),
+        }))
         .where('id', '=', id)
         .execute();
       await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
     });
+    await this.ctx.signals.raise('credentials');
   }
 
   /**

@@ -1,0 +1,68 @@
+import type { CacheSignals } from '../domain/cache-signals.js';
+import type { RobotService } from '../domain/robot/index.js';
+import { robotPrefix } from '../domain/robot/index.js';
+import type { UserService } from '../domain/user/index.js';
+import type { VerifiedToken } from './token.service.js';
+
+interface Credentials {
+  readonly version: number;
+  /** Epoch ms: a robot's expiry (never for users). */
+  readonly expiresAt: number;
+}
+
+/** Subjects remembered at most; beyond it the map starts again. */
+const maxEntries = 10_000;
+
+/**
+ * Whether a token still speaks for its subject: a token names the credential version of the user or
+ * robot it was issued to, and every change that must end it (a password, an administrator flag, a
+ * membership; a robot's update, disable, secret refresh; a deletion) moves that version. Versions are
+ * remembered per process until the `credentials` signal says one changed somewhere, so the /v2 hot
+ * path reads nothing but a map.
+ */
+export class CredentialVersions {
+  private readonly known = new Map<string, Promise<Credentials | undefined>>();
+
+  constructor(
+    private readonly users: UserService,
+    private readonly robots: RobotService,
+    signals: CacheSignals,
+    private readonly now: () => number,
+  ) {
+    signals.on('credentials', () => this.known.clear());
+  }
+
+  /**
+   * True when the token was issued for its subject's current credentials, or names no account
+   * (anonymous, a scanner's pull token). Tokens from before versions existed count as version 0.
+   */
+  async current(token: Pick<VerifiedToken, 'subject' | 'version'>): Promise<boolean> {
+    if (token.subject === '' || (token.subject.includes('$') && !token.subject.startsWith(robotPrefix)))
+      return true;
+    let credentials = this.known.get(token.subject);
+    if (!credentials) {
+      if (this.known.size >= maxEntries) this.known.clear();
+      credentials = this.lookup(token.subject);
+      this.known.set(token.subject, credentials);
+      credentials.catch(() => this.known.delete(token.subject));
+    }
+    const current = await credentials;
+    return (
+      current !== undefined && current.version === (token.version ?? 0) && current.expiresAt > this.now()
+    );
+  }
+
+  /** The account's credential version and when it ends; undefined when it is gone or disabled. */
+  private async lookup(subject: string): Promise<Credentials | undefined> {
+    if (subject.startsWith(robotPrefix)) {
+      const robot = await this.robots.findByName(subject);
+      if (!robot || robot.disabled === 1) return undefined;
+      return {
+        version: robot.credential_version,
+        expiresAt: robot.expires_at === -1 ? Number.POSITIVE_INFINITY : robot.expires_at * 1000,
+      };
+    }
+    const user = await this.users.findByName(subject);
+    return user && { version: user.credential_version, expiresAt: Number.POSITIVE_INFINITY };
+  }
+}
