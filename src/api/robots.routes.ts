@@ -65,21 +65,18 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       if (action !== 'read' && action !== 'list') requireUser(request);
       return;
     }
-    requireAuthenticated(request);
     if (request.security.isSysAdmin) return;
-    throw new BerthError(
-      action === 'create' ? 'FORBIDDEN' : 'NOT_FOUND',
-      action === 'create' ? 'only system administrators manage system robots' : 'robot not found',
-    );
+    if (action !== 'create') throw new BerthError('NOT_FOUND', 'robot not found');
+    requireAuthenticated(request);
+    throw new BerthError('FORBIDDEN', 'only system administrators manage system robots');
   }
 
   /**
-   * The robot, when the caller may do `action` on it. Anonymous callers are asked to sign in whatever
-   * the id; a robot that does not exist and one in a project the caller cannot see get the same
-   * answer, so the API never tells an outsider which robots exist or where.
+   * The robot, when the caller may do `action` on it. A robot that does not exist, a system robot
+   * (for anyone but administrators) and one in a project the caller cannot see get the same answer,
+   * so the API never tells an outsider, signed in or not, which robots exist or where.
    */
   async function robotFor(request: FastifyRequest, id: number, action: Action): Promise<RobotRow> {
-    requireAuthenticated(request);
     const hidden = new BerthError('NOT_FOUND', `robot ${id} not found`);
     const robot = await robots.find(id);
     if (!robot) throw hidden;

@@ -166,7 +166,7 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
       expect(await answers(client, ci.id)).toEqual(missing);
       expect(await answers(client, mirror.id)).toEqual(missing);
     }
-    expect((await answers(outsider.anonymous(), 999_999)).status).toBe(401);
+    expect((await answers(outsider.anonymous(), 999_999)).status).toBe(404);
 
     const cases: [unknown, number][] = [
       [projectRobot('ci'), 409],

@@ -4,7 +4,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import { BlobService } from '../../src/domain/blob/index.js';
+import { ProjectService } from '../../src/domain/project/index.js';
 import { UploadService } from '../../src/domain/upload/index.js';
+import { UserService } from '../../src/domain/user/index.js';
 import type { StorageDriver } from '../../src/storage/index.js';
 import { sha256, sha512 } from '../support/client.js';
 import {
@@ -59,6 +61,10 @@ describe('upload hashing', () => {
     handle = await database.open();
     driver = counting(storage.create());
     uploads = fresh();
+    // Pushes go into a project.
+    const ctx = { db: handle.db, now: Date.now, signals: testSignals(handle) };
+    const owner = await new UserService(ctx).create({ username: 'owner', password: 'Owner12345' });
+    await new ProjectService(ctx).create('hash', owner.id, {});
   });
   afterAll(async () => {
     await handle.close();
