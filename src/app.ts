@@ -214,9 +214,14 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     ajv: { customOptions: { removeAdditional: false } },
     trustProxy: true,
     return503OnClosing: true,
-    keepAliveTimeout: 75_000,
-    // Streams are checked against the digest, not timed out: a slow 2 GiB push is legitimate.
+    // Timeouts (README, Configuration): headers must arrive within headersTimeoutSeconds; bodies are
+    // not timed as a whole (a slow 2 GiB push is legitimate) but a connection idle for
+    // idleTimeoutSeconds is closed; kept-alive connections end keepAliveTimeoutSeconds after their
+    // last request. Node checks the header deadline once a second.
+    http: { headersTimeout: config.http.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
     requestTimeout: 0,
+    connectionTimeout: config.http.idleTimeoutSeconds * 1000,
+    keepAliveTimeout: config.http.keepAliveTimeoutSeconds * 1000,
   });
   if (config.log.requests) {
     app.addHook('onResponse', async (request, reply) => {

@@ -51,6 +51,9 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_LOG_LEVEL: ['log.level', 'string'],
   BERTH_LOG_REQUESTS: ['log.requests', 'boolean'],
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: ['shutdownTimeoutSeconds', 'number'],
+  BERTH_HTTP_HEADERS_TIMEOUT_SECONDS: ['http.headersTimeoutSeconds', 'number'],
+  BERTH_HTTP_IDLE_TIMEOUT_SECONDS: ['http.idleTimeoutSeconds', 'number'],
+  BERTH_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: ['http.keepAliveTimeoutSeconds', 'number'],
 };
 
 type Tree = { [key: string]: unknown };

@@ -234,6 +234,29 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     shutdownTimeoutSeconds: Type.Number({ minimum: 0, default: 30 }),
+    http: Type.Object(
+      {
+        headersTimeoutSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          default: 30,
+          description:
+            'a client must send its whole request line and headers within this (slow-header attacks end here)',
+        }),
+        idleTimeoutSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          default: 300,
+          description:
+            'a connection on which no byte moves for this long is closed; transfers that keep moving, however long, are never cut',
+        }),
+        keepAliveTimeoutSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          default: 75,
+          description:
+            'an idle kept-alive connection between requests is closed after this (above load balancers’ 60 s)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
