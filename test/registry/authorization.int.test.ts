@@ -309,7 +309,9 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
       headers: { Authorization: `Bearer ${body.token}` },
     });
     expect(after.status).toBe(401);
-    expect(((await after.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain('revoked');
+    expect(((await after.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain(
+      'revoked',
+    );
     const byPassword = await fetch(`${b.server.url}/service/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
