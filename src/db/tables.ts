@@ -11,8 +11,6 @@ export interface RepositoryTable {
   updated_at: number;
   /** The project owning the repository: the one its name's first component names. */
   project_id: number;
-  /** How many of its manifests are top-level artifacts (maintained with top_level). */
-  artifact_count: Generated<number>;
 }
 
 export interface BlobTable {

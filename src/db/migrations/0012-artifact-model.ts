@@ -3,11 +3,11 @@ import type { Dialect } from './dialect.js';
 
 /**
  * The artifact model at scale. A repository names its project by a foreign key (`project_id`, set
- * here from the name's first component for existing repositories); it keeps its top-level artifact
- * count and its last change (now never null). A manifest keeps how many indexes of its repository
- * list it (`parent_count`) and whether it is top-level (no index lists it and its subject, if any, is
- * not in the repository), so artifact lists and counts are index range reads whatever the repository's
- * size. Both are maintained by every push and delete, in any order.
+ * here from the name's first component for existing repositories) and its last change is never null.
+ * A manifest keeps how many indexes of its repository list it (`parent_count`) and whether it is
+ * top-level (no index lists it and its subject, if any, is not in the repository), so artifact lists
+ * and counts are index range reads whatever the repository's size. Both are maintained by every push
+ * and delete, in any order.
  */
 export function artifactModelMigration(dialect: Dialect): Migration {
   const pg = dialect === 'postgres';
@@ -66,18 +66,8 @@ export function artifactModelMigration(dialect: Dialect): Migration {
           .columns(['repository_id', 'top_level', column, ...(column === 'digest' ? [] : ['id'])])
           .execute();
       }
-
-      await db.schema
-        .alterTable('repositories')
-        .addColumn('artifact_count', 'bigint', (c) => c.notNull().defaultTo(0))
-        .execute();
-      await sql`update repositories set artifact_count = (
-          select count(*) from manifests m where m.repository_id = repositories.id and m.top_level = 1)`.execute(
-        db,
-      );
     },
     async down(db: Kysely<unknown>) {
-      await db.schema.alterTable('repositories').dropColumn('artifact_count').execute();
       for (const column of ['created_at', 'pull_time', 'digest'])
         await db.schema.dropIndex(`manifests_top_level_${column}`).execute();
       await db.schema.alterTable('manifests').dropColumn('top_level').execute();

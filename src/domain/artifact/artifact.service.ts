@@ -26,22 +26,24 @@ import {
   type TagView,
 } from './artifact.view.js';
 
-/** A repository row as the management API shows it. */
-const repositoryView = (r: {
-  id: number;
-  name: string;
-  project_id: number;
-  description: string;
-  artifact_count: number;
-  pull_count: number;
-  created_at: number;
-  updated_at: number;
-}): RepositoryView => ({
+/** A repository row, with its count of top-level artifacts, as the management API shows it. */
+const repositoryView = (
+  r: {
+    id: number;
+    name: string;
+    project_id: number;
+    description: string;
+    pull_count: number;
+    created_at: number;
+    updated_at: number;
+  },
+  artifactCount: number,
+): RepositoryView => ({
   id: r.id,
   projectId: r.project_id,
   name: r.name,
   description: r.description,
-  artifactCount: Number(r.artifact_count),
+  artifactCount,
   pullCount: Number(r.pull_count),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -101,19 +103,12 @@ export class ArtifactService {
     const sort = query.sort ?? { column: 'created_at', desc: true };
     return countAndPage(base, query, async (q) => {
       const rows = await q
-        .select([
-          'r.name',
-          'r.project_id',
-          'r.description',
-          'r.artifact_count',
-          'r.pull_count',
-          'r.created_at',
-          'r.updated_at',
-        ])
+        .select(['r.name', 'r.project_id', 'r.description', 'r.pull_count', 'r.created_at', 'r.updated_at'])
         .orderBy(`r.${sort.column}`, sort.desc ? 'desc' : 'asc')
         .orderBy('r.id', sort.desc ? 'desc' : 'asc')
         .execute();
-      return rows.map(repositoryView);
+      const counts = await this.artifactCounts(rows.map((r) => r.id));
+      return rows.map((r) => repositoryView(r, counts.get(r.id) ?? 0));
     });
   }
 
@@ -125,7 +120,7 @@ export class ArtifactService {
       .where('name', '=', name)
       .executeTakeFirst();
     if (!row) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
-    return repositoryView(row);
+    return repositoryView(row, (await this.artifactCounts([row.id])).get(row.id) ?? 0);
   }
 
   async updateRepository(name: string, description: string): Promise<void> {
@@ -397,15 +392,32 @@ export class ArtifactService {
     return row.digest;
   }
 
-  /** Top-level artifact counts of the named repositories (maintained on every push and delete). */
+  /** Top-level artifact counts of the named repositories. */
   async artifactCountsByName(names: string[]): Promise<Map<string, number>> {
     if (names.length === 0) return new Map();
     const rows = await this.ctx.db
       .selectFrom('repositories')
-      .select(['name', 'artifact_count'])
+      .select(['id', 'name'])
       .where('name', 'in', names)
       .execute();
-    return new Map(rows.map((r) => [r.name, Number(r.artifact_count)]));
+    const counts = await this.artifactCounts(rows.map((r) => r.id));
+    return new Map(rows.map((r) => [r.name, counts.get(r.id) ?? 0]));
+  }
+
+  /**
+   * Top-level artifact counts of these repositories: a count over the (repository, top-level) index
+   * range of each, so the cost is that of reading their artifacts' index entries, never a table scan.
+   */
+  private async artifactCounts(repositoryIds: readonly number[]): Promise<Map<number, number>> {
+    if (repositoryIds.length === 0) return new Map();
+    const rows = await this.ctx.db
+      .selectFrom('manifests')
+      .select(['repository_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('repository_id', 'in', repositoryIds)
+      .where('top_level', '=', 1)
+      .groupBy('repository_id')
+      .execute();
+    return new Map(rows.map((r) => [r.repository_id, Number(r.n)]));
   }
 
   /** Full views of the repository's manifests with these digests, in the order given. */

@@ -1,7 +1,6 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { type Database, type NewManifest, prepared, type ReferenceKind } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
-import { touchRepository } from '../repository/index.js';
 
 type Db = Kysely<Database>;
 
@@ -69,21 +68,19 @@ export async function insertManifest(
   references: readonly { digest: string; kind: ReferenceKind }[],
 ): Promise<number> {
   const repositoryId = manifest.repository_id;
-  const existing = await manifestId(db, repositoryId, manifest.digest);
-  if (existing !== undefined) return existing;
-  const parents = await parentIndexes(db, repositoryId, manifest.digest);
+  // No index can list a manifest before it is stored (an index's children must be there first, and
+  // none is deleted while an index lists it), so a new manifest has no parent yet.
   const subjectHere =
     manifest.subject_digest != null &&
     (await manifestId(db, repositoryId, manifest.subject_digest)) !== undefined;
-  const topLevel = parents.length === 0 && !subjectHere;
   const inserted = await db
     .insertInto('manifests')
-    .values({ ...manifest, parent_count: parents.length, top_level: topLevel ? 1 : 0 })
+    .values({ ...manifest, parent_count: 0, top_level: subjectHere ? 0 : 1 })
     .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (!inserted) {
-    // A concurrent push of the same manifest won the insert; it also wrote the references.
+    // Stored already (a push of the same manifest, now or before): it has its references.
     const id = await manifestId(db, repositoryId, manifest.digest);
     if (id === undefined) throw new Error(`manifest ${manifest.digest} vanished while being stored`);
     return id;
@@ -95,10 +92,9 @@ export async function insertManifest(
       .values([...unique.values()].map((r) => ({ manifest_id: inserted.id, digest: r.digest, kind: r.kind })))
       .execute();
   }
-  let delta = topLevel ? 1 : 0;
   const children = [...unique.values()].filter((r) => r.kind === 'manifest').map((r) => r.digest);
   if (children.length > 0) {
-    delta -= await demote(db, repositoryId, (eb) => eb('digest', 'in', children));
+    await demote(db, repositoryId, (eb) => eb('digest', 'in', children));
     const counted = await db
       .updateTable('manifests')
       .set((eb) => ({ parent_count: eb('parent_count', '+', 1) }))
@@ -108,37 +104,42 @@ export async function insertManifest(
     if (Number(counted.numUpdatedRows) !== children.length)
       throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'a manifest the index lists was deleted meanwhile');
   }
-  delta -= await demote(db, repositoryId, (eb) => eb('subject_digest', '=', manifest.digest));
-  await touchRepository(db, repositoryId, manifest.created_at, delta);
+  await demote(db, repositoryId, (eb) => eb('subject_digest', '=', manifest.digest));
   return inserted.id;
 }
 
 type ManifestFilter = (eb: ExpressionBuilder<Database, 'manifests'>) => Expression<SqlBool>;
 
-/** Marks the repository's top-level manifests matching the filter as not top-level; answers how many were. */
-async function demote(db: Db, repositoryId: number, filter: ManifestFilter): Promise<number> {
-  const result = await db
+/** Marks the repository's top-level manifests matching the filter as not top-level. */
+async function demote(db: Db, repositoryId: number, filter: ManifestFilter): Promise<void> {
+  await db
     .updateTable('manifests')
     .set({ top_level: 0 })
-    .where('repository_id', '=', repositoryId)
+    .where('id', 'in', candidates(db, repositoryId, filter))
     .where('top_level', '=', 1)
-    .where(filter)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .execute();
+}
+
+/**
+ * The ids of the repository's manifests matching the filter, found by the filter's own index (subject
+ * or digest): written as a subquery so that no planner picks the top-level index, whose range is the
+ * whole repository, for the flag the update also tests.
+ */
+function candidates(db: Db, repositoryId: number, filter: ManifestFilter) {
+  return db.selectFrom('manifests').select('id').where('repository_id', '=', repositoryId).where(filter);
 }
 
 /**
  * Marks the repository's manifests matching the filter top-level again where nothing keeps them
- * below another any more (no listing index, no subject in the repository); answers how many.
+ * below another any more (no listing index, no subject in the repository).
  */
-async function promote(db: Db, repositoryId: number, filter: ManifestFilter): Promise<number> {
-  const result = await db
+async function promote(db: Db, repositoryId: number, filter: ManifestFilter): Promise<void> {
+  await db
     .updateTable('manifests')
     .set({ top_level: 1 })
-    .where('repository_id', '=', repositoryId)
+    .where('id', 'in', candidates(db, repositoryId, filter))
     .where('top_level', '=', 0)
     .where('parent_count', '=', 0)
-    .where(filter)
     .where((eb) =>
       eb.or([
         eb('subject_digest', 'is', null),
@@ -153,8 +154,7 @@ async function promote(db: Db, repositoryId: number, filter: ManifestFilter): Pr
         ),
       ]),
     )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .execute();
 }
 
 export async function manifestId(db: Db, repositoryId: number, digest: string): Promise<number | undefined> {
@@ -192,9 +192,12 @@ export async function deleteTag(db: Db, repositoryId: number, name: string): Pro
 
 /** Index manifests in the repository that list the digest as a child. */
 export async function parentIndexes(db: Db, repositoryId: number, digest: string): Promise<string[]> {
+  // From the references of this digest (its index), then their manifests: a cross join keeps SQLite
+  // from starting with every manifest of the repository instead.
   const rows = await db
     .selectFrom('manifest_references as ref')
-    .innerJoin('manifests as m', 'm.id', 'ref.manifest_id')
+    .crossJoin('manifests as m')
+    .whereRef('m.id', '=', 'ref.manifest_id')
     .select('m.digest')
     .where('m.repository_id', '=', repositoryId)
     .where('ref.kind', '=', 'manifest')
@@ -224,7 +227,7 @@ export async function deleteManifest(
     .deleteFrom('manifests')
     .where('id', '=', id)
     .where('parent_count', '=', 0)
-    .returning('top_level')
+    .returning('id')
     .executeTakeFirst();
   if (!deleted) return (await manifestId(db, repositoryId, digest)) === undefined ? 'missing' : 'referenced';
   await db
@@ -232,7 +235,6 @@ export async function deleteManifest(
     .where('repository_id', '=', repositoryId)
     .where('digest', '=', digest)
     .execute();
-  let delta = -deleted.top_level;
   if (children.length > 0) {
     await db
       .updateTable('manifests')
@@ -240,10 +242,9 @@ export async function deleteManifest(
       .where('repository_id', '=', repositoryId)
       .where('digest', 'in', children)
       .execute();
-    delta += await promote(db, repositoryId, (eb) => eb('digest', 'in', children));
+    await promote(db, repositoryId, (eb) => eb('digest', 'in', children));
   }
-  delta += await promote(db, repositoryId, (eb) => eb('subject_digest', '=', digest));
-  if (delta !== 0) await countArtifacts(db, repositoryId, delta);
+  await promote(db, repositoryId, (eb) => eb('subject_digest', '=', digest));
   return 'deleted';
 }
 
@@ -295,15 +296,6 @@ export async function unkeptManifests(
     )
     .execute();
   return rows.map((r) => r.digest);
-}
-
-/** Changes the repository's count of top-level artifacts. */
-async function countArtifacts(db: Db, repositoryId: number, delta: number): Promise<void> {
-  await db
-    .updateTable('repositories')
-    .set((eb) => ({ artifact_count: eb('artifact_count', '+', delta) }))
-    .where('id', '=', repositoryId)
-    .execute();
 }
 
 const firstTagsQuery = prepared((db: Db, repositoryId: number, limit: number) =>

@@ -59,6 +59,9 @@ function lookupReference(reference: string): Reference | undefined {
 
 /** Manifests, tags, the referrers index and the catalog. */
 export class ManifestService {
+  /** When this process last recorded a push into each repository. */
+  private readonly touched = new Map<number, number>();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly limits: ManifestLimits,
@@ -160,8 +163,12 @@ export class ManifestService {
           ...parsed.manifests.map((r) => ({ digest: r.digest, kind: 'manifest' as const })),
         ],
       );
-      if (ref.kind === 'tag') {
-        await upsertTag(tx, repositoryId, ref.tag, digest, now);
+      if (ref.kind === 'tag') await upsertTag(tx, repositoryId, ref.tag, digest, now);
+      // The repository's last change is kept to the second: a process that recorded one this
+      // second (for this repository) need not ask again.
+      if (now - (this.touched.get(repositoryId) ?? 0) >= 1000) {
+        if (this.touched.size >= 10_000) this.touched.clear();
+        this.touched.set(repositoryId, now);
         await touchRepository(tx, repositoryId, now);
       }
     });

@@ -100,11 +100,19 @@ export async function storedSizes(
   return new Map(rows.map((r) => [r.digest, Number(r.size)]));
 }
 
-/** Changes the repository's count of top-level artifacts by `delta` and records the change time. */
-export async function touchRepository(db: Db, repositoryId: number, now: number, delta = 0): Promise<void> {
-  await db
-    .updateTable('repositories')
-    .set((eb) => ({ updated_at: now, artifact_count: eb('artifact_count', '+', delta) }))
-    .where('id', '=', repositoryId)
-    .execute();
+/**
+ * Records a push into the repository as its last change, to the second: a repository taking many
+ * pushes a second has its row written once a second, not by every push (on PostgreSQL an update
+ * holds the row until its transaction ends, which would make concurrent pushes wait in line).
+ */
+export async function touchRepository(db: Db, repositoryId: number, now: number): Promise<void> {
+  await touchQuery(db, now, repositoryId, now - 1000);
 }
+
+const touchQuery = prepared((db: Db, now: number, repositoryId: number, before: number) =>
+  db
+    .updateTable('repositories')
+    .set({ updated_at: now })
+    .where('id', '=', repositoryId)
+    .where('updated_at', '<', before),
+);
