@@ -5,7 +5,7 @@ import type { ArtifactService } from '../domain/artifact/index.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { VulnerabilityPolicy } from '../scan/index.js';
-import { Errors, errorResponses } from './schemas.js';
+import { Errors, errorResponses, ref } from './schemas/index.js';
 
 export interface AdmissionRoutesDeps {
   readonly projects: ProjectService;
@@ -94,7 +94,10 @@ export const admissionRoutes: FastifyPluginAsyncTypebox<AdmissionRoutesDeps> = a
           {
             apiVersion: Type.String(),
             kind: Type.Literal('AdmissionReview'),
-            request: Type.Object({ uid: Type.String() }, { additionalProperties: true }),
+            request: Type.Object(
+              { uid: Type.String(), object: Type.Optional(Type.Unknown()) },
+              { additionalProperties: true },
+            ),
           },
           { additionalProperties: true },
         ),
@@ -109,7 +112,7 @@ export const admissionRoutes: FastifyPluginAsyncTypebox<AdmissionRoutesDeps> = a
             }),
           }),
           ...errorResponses,
-          503: Type.Ref(Errors),
+          503: ref(Errors),
         },
       },
     },
@@ -121,7 +124,7 @@ export const admissionRoutes: FastifyPluginAsyncTypebox<AdmissionRoutesDeps> = a
           'the admission webhook needs to know this registry’s host names: set admission.registryHosts (BERTH_ADMISSION_REGISTRY_HOSTS) or externalUrl (BERTH_EXTERNAL_URL)',
         );
       }
-      const review = request.body as { apiVersion: string; request: { uid: string; object?: unknown } };
+      const review = request.body;
       const object = isObject(review.request.object) ? review.request.object : {};
       const spec = podSpecOf(object);
       const refusals: string[] = [];

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { EventSink } from '../domain/events.js';
 import type { AllowlistService } from '../scan/index.js';
 import { empty, noContent, report, requireAuthenticated, requireSysAdmin } from './context.js';
 import { allowlistResponse } from './projects.routes.js';
-import { CVEAllowlist, errorResponses } from './schemas.js';
+import { CVEAllowlist, errorResponses, ref } from './schemas/index.js';
 
 export interface AllowlistRoutesDeps {
   readonly allowlists: AllowlistService;
@@ -22,7 +21,7 @@ export const allowlistRoutes: FastifyPluginAsyncTypebox<AllowlistRoutesDeps> = a
       schema: {
         tags: ['SystemCVEAllowlist'],
         summary: 'The system CVE allowlist (any signed-in caller)',
-        response: { 200: Type.Ref(CVEAllowlist), ...errorResponses },
+        response: { 200: ref(CVEAllowlist), ...errorResponses },
       },
     },
     async (request) => {
@@ -37,13 +36,13 @@ export const allowlistRoutes: FastifyPluginAsyncTypebox<AllowlistRoutesDeps> = a
       schema: {
         tags: ['SystemCVEAllowlist'],
         summary: 'Replace the system CVE allowlist (system administrators)',
-        body: Type.Ref(CVEAllowlist),
+        body: ref(CVEAllowlist),
         response: { 200: noContent('Replaced'), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireSysAdmin(request);
-      const body = request.body as { items: { cve_id: string }[]; expires_at?: number | null };
+      const body = request.body;
       await allowlists.set(
         0,
         body.items.map((i) => i.cve_id),

@@ -28,11 +28,12 @@ import { projectRoutes } from './projects.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
 import { scannerRoutes } from './scanners.routes.js';
-import { sharedSchemas } from './schemas.js';
+import { sharedSchemas } from './schemas/index.js';
 import { searchRoutes } from './search.routes.js';
 import { sessionOf } from './session.routes.js';
 import { systemRoutes } from './system.routes.js';
 import { userRoutes } from './users.routes.js';
+import { validatorCompiler } from './validation.js';
 import { vulndbRoutes } from './vulndb.routes.js';
 
 export interface ApiDeps {
@@ -63,6 +64,7 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   // The options carry this plugin's own prefix; the route plugins get the dependencies alone.
   const { prefix: _prefix, ...deps } = options as ApiDeps & { prefix?: string };
   for (const schema of sharedSchemas) app.addSchema(schema);
+  app.setValidatorCompiler(validatorCompiler(sharedSchemas));
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((request, reply) => {
     reply

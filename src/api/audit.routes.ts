@@ -7,7 +7,7 @@ import { BerthError } from '../lib/errors.js';
 import { iso, requireSysAdmin } from './context.js';
 import { PageQuery, pageHeaders, parseQ } from './pagination.js';
 import { authorizedProject, IsResourceName } from './project-access.js';
-import { AuditLog, AuditLogExt, errorResponses } from './schemas.js';
+import { AuditLog, AuditLogExt, errorResponses, ref } from './schemas/index.js';
 
 export interface AuditRoutesDeps {
   readonly audit: AuditService;
@@ -69,7 +69,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesDeps> = async (ap
         tags: ['auditlog'],
         summary: 'The audit log (system administrators)',
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(Type.Ref(AuditLog)), ...errorResponses },
+        response: { 200: Type.Array(ref(AuditLog)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -87,7 +87,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesDeps> = async (ap
         tags: ['auditlog'],
         summary: 'The audit log with results and descriptions (system administrators)',
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(Type.Ref(AuditLogExt)), ...errorResponses },
+        response: { 200: Type.Array(ref(AuditLogExt)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -107,7 +107,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesDeps> = async (ap
         params: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
         headers: IsResourceName,
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(Type.Ref(AuditLog)), ...errorResponses },
+        response: { 200: Type.Array(ref(AuditLog)), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -12,7 +12,7 @@ import type { UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
 import { empty, noContent, report } from './context.js';
 import { authorizedProject, IsResourceName, NameOrId } from './project-access.js';
-import { errorResponses, ProjectMember, ProjectMemberEntity, RoleRequest } from './schemas.js';
+import { errorResponses, ProjectMember, ProjectMemberEntity, RoleRequest, ref } from './schemas/index.js';
 
 export interface MemberRoutesDeps {
   readonly projects: ProjectService;
@@ -58,7 +58,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
         params: NameOrId,
         headers: IsResourceName,
         querystring: Type.Object({ entityname: Type.Optional(Type.String()) }),
-        response: { 200: Type.Array(Type.Ref(ProjectMemberEntity)), ...errorResponses },
+        response: { 200: Type.Array(ref(ProjectMemberEntity)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -77,17 +77,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
         summary: 'Add a user to a project with a role',
         params: NameOrId,
         headers: IsResourceName,
-        body: Type.Ref(ProjectMember),
+        body: ref(ProjectMember),
         response: { 201: noContent('Created; Location names the membership'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'create');
-      const body = request.body as {
-        role_id: number;
-        member_user?: { user_id?: number; username?: string };
-        member_group?: object;
-      };
+      const body = request.body;
       if (body.member_group && !body.member_user)
         throw new BerthError('INVALID_INPUT', 'group members arrive with LDAP and OIDC sign-in; add a user');
       const who = body.member_user;
@@ -118,7 +114,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
         summary: 'Get a membership',
         params: MemberPath,
         headers: IsResourceName,
-        response: { 200: Type.Ref(ProjectMemberEntity), ...errorResponses },
+        response: { 200: ref(ProjectMemberEntity), ...errorResponses },
       },
     },
     async (request) => {
@@ -135,13 +131,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
         summary: 'Change a member’s role',
         params: MemberPath,
         headers: IsResourceName,
-        body: Type.Ref(RoleRequest),
+        body: ref(RoleRequest),
         response: { 200: noContent('Updated'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'update');
-      const role = (request.body as { role_id: number }).role_id;
+      const role = request.body.role_id;
       await members.setRole(project.id, request.params.mid, role);
       report(events, request, {
         operation: 'update',

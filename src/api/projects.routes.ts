@@ -15,7 +15,7 @@ import type { AllowlistService, CveAllowlist } from '../scan/index.js';
 import { empty, iso, noContent, report, requireAuthenticated, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject, IsResourceName, NameOrId, visibleProject } from './project-access.js';
-import { errorResponses, Project, ProjectReq, ProjectSummary } from './schemas.js';
+import { errorResponses, Project, ProjectReq, ProjectSummary, ref } from './schemas/index.js';
 
 export interface ProjectRoutesDeps {
   readonly projects: ProjectService;
@@ -97,13 +97,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       schema: {
         tags: ['project'],
         summary: 'Create a project',
-        body: Type.Ref(ProjectReq),
+        body: ref(ProjectReq),
         response: { 201: noContent('Created; Location names the project'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const owner = requireUser(request);
-      const body = request.body as ProjectBody;
+      const body = request.body;
       if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
       const project = await projects.create(body.project_name, owner, requestedMetadata(body));
       if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
@@ -150,7 +150,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
           name: Type.Optional(Type.String()),
           public: Type.Optional(Type.Boolean()),
         }),
-        response: { 200: Type.Array(Type.Ref(Project)), ...errorResponses },
+        response: { 200: Type.Array(ref(Project)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -189,7 +189,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         summary: 'Get a project by name or id',
         params: NameOrId,
         headers: IsResourceName,
-        response: { 200: Type.Ref(Project), ...errorResponses },
+        response: { 200: ref(Project), ...errorResponses },
       },
     },
     async (request) => toProject(request, await visible(request, request.params.project_name_or_id)),
@@ -203,7 +203,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         summary: 'Update a project’s metadata',
         params: NameOrId,
         headers: IsResourceName,
-        body: Type.Ref(ProjectReq),
+        body: ref(ProjectReq),
         response: { 200: noContent('Updated'), ...errorResponses },
       },
     },
@@ -215,7 +215,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         'project',
         'update',
       );
-      const body = request.body as ProjectBody;
+      const body = request.body;
       await projects.updateMetadata(project, requestedMetadata(body));
       if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
@@ -261,7 +261,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         summary: 'Counts of repositories and members by role',
         params: NameOrId,
         headers: IsResourceName,
-        response: { 200: Type.Ref(ProjectSummary), ...errorResponses },
+        response: { 200: ref(ProjectSummary), ...errorResponses },
       },
     },
     async (request) => {

@@ -36,8 +36,9 @@ import {
   NewTag,
   Repository,
   RepositoryUpdate,
+  ref,
   Tag,
-} from './schemas.js';
+} from './schemas/index.js';
 
 export interface RepositoryRoutesDeps {
   readonly projects: ProjectService;
@@ -235,7 +236,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         summary: 'List the repositories of a project',
         params: Type.Object({ project_name: Type.String({ minLength: 1, maxLength: 255 }) }),
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(Type.Ref(Repository)), ...errorResponses },
+        response: { 200: Type.Array(ref(Repository)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -265,7 +266,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         tags: ['repository'],
         summary: 'Get a repository',
         params: RepositoryParams,
-        response: { 200: Type.Ref(Repository), ...errorResponses },
+        response: { 200: ref(Repository), ...errorResponses },
       },
     },
     async (request) => {
@@ -281,13 +282,13 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         tags: ['repository'],
         summary: 'Update a repository’s description',
         params: RepositoryParams,
-        body: Type.Ref(RepositoryUpdate),
+        body: ref(RepositoryUpdate),
         response: { 200: noContent('Updated'), ...errorResponses },
       },
     },
     async (request, reply) => {
       await authorized(request, request.params.project_name, 'repository', 'update');
-      const body = request.body as { description: string };
+      const body = request.body;
       await artifacts.updateRepository(repositoryName(request.params), body.description);
       return empty(reply, 200);
     },
@@ -328,7 +329,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
           'q takes tags=* (tagged), tags=nil (untagged), tags=v, tags=~v, digest=…, media_type=…',
         params: RepositoryParams,
         querystring: Type.Object({ ...PageQuery, ...ArtifactOptions }),
-        response: { 200: Type.Array(Type.Ref(Artifact)), ...errorResponses },
+        response: { 200: Type.Array(ref(Artifact)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -366,7 +367,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         summary: 'Get an artifact by tag or digest',
         params: ArtifactParams,
         querystring: Type.Object(ArtifactOptions),
-        response: { 200: Type.Ref(Artifact), ...errorResponses },
+        response: { 200: ref(Artifact), ...errorResponses },
       },
     },
     async (request) => {
@@ -413,7 +414,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
           ...PageQuery,
           with_immutable_status: ArtifactOptions.with_immutable_status,
         }),
-        response: { 200: Type.Array(Type.Ref(Tag)), ...errorResponses },
+        response: { 200: Type.Array(ref(Tag)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -446,14 +447,14 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         tags: ['artifact'],
         summary: 'Tag an artifact',
         params: ArtifactParams,
-        body: Type.Ref(NewTag),
+        body: ref(NewTag),
         response: { 201: noContent('Created'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const project = await authorized(request, request.params.project_name, 'tag', 'create');
       const name = repositoryName(request.params);
-      const tag = (request.body as { name: string }).name;
+      const tag = request.body.name;
       await artifacts.addTag(name, request.params.reference, tag);
       report(events, request, {
         operation: 'create',
@@ -515,7 +516,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         tags: ['artifact'],
         summary: 'The vulnerability report of an artifact (an index: the union of its children’s)',
         params: ArtifactParams,
-        response: { 200: Type.Record(Type.String(), Type.Ref(HarborVulnerabilityReport)), ...errorResponses },
+        response: { 200: Type.Record(Type.String(), ref(HarborVulnerabilityReport)), ...errorResponses },
       },
     },
     async (request) => {
@@ -601,7 +602,7 @@ export const repositoryRoutes: FastifyPluginAsyncTypebox<RepositoryRoutesDeps> =
         summary: 'List the accessories (signatures, SBOMs, other referrers) of an artifact',
         params: ArtifactParams,
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(Type.Ref(Accessory)), ...errorResponses },
+        response: { 200: Type.Array(ref(Accessory)), ...errorResponses },
       },
     },
     async (request, reply) => {

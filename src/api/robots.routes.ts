@@ -5,17 +5,20 @@ import type { Action } from '../auth/index.js';
 import type { Robot as RobotRow } from '../db/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
-import {
-  permissionsOf,
-  type RobotInput,
-  type RobotPermission,
-  type RobotService,
-} from '../domain/robot/index.js';
+import { permissionsOf, type RobotService } from '../domain/robot/index.js';
 import { BerthError } from '../lib/errors.js';
 import { empty, iso, noContent, report, requireAuthenticated, requireUser } from './context.js';
 import { PageQuery, pageHeaders, parseQ } from './pagination.js';
 import { authorizedProject } from './project-access.js';
-import { errorResponses, Robot, RobotCreate, RobotCreated, RobotSec, RobotUpdate } from './schemas.js';
+import {
+  errorResponses,
+  Robot,
+  RobotCreate,
+  RobotCreated,
+  RobotSec,
+  RobotUpdate,
+  ref,
+} from './schemas/index.js';
 
 export interface RobotRoutesDeps {
   readonly robots: RobotService;
@@ -95,13 +98,13 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
       schema: {
         tags: ['robot'],
         summary: 'Create a robot account; the answer carries its secret, shown only this once',
-        body: Type.Ref(RobotCreate),
-        response: { 201: Type.Ref(RobotCreated), ...errorResponses },
+        body: ref(RobotCreate),
+        response: { 201: ref(RobotCreated), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireAuthenticated(request);
-      const body = request.body as RobotInput & { secret?: string };
+      const body = request.body;
       let project: { id: number; name: string } | undefined;
       if (body.level === 'project') {
         const namespace = body.permissions[0]?.namespace ?? '';
@@ -140,7 +143,7 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         summary:
           'List robots (system administrators: all; others: a project’s, with q=Level=project,ProjectID=N)',
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(Type.Ref(Robot)), ...errorResponses },
+        response: { 200: Type.Array(ref(Robot)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -175,7 +178,7 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         tags: ['robot'],
         summary: 'Get a robot',
         params: RobotId,
-        response: { 200: Type.Ref(Robot), ...errorResponses },
+        response: { 200: ref(Robot), ...errorResponses },
       },
     },
     async (request) => toRobot(await robotFor(request, request.params.robot_id, 'read')),
@@ -188,18 +191,13 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         tags: ['robot'],
         summary: 'Update a robot’s description, expiry, permissions or disable it',
         params: RobotId,
-        body: Type.Ref(RobotUpdate),
+        body: ref(RobotUpdate),
         response: { 200: noContent('Updated'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const robot = await robotFor(request, request.params.robot_id, 'update');
-      const body = request.body as {
-        description?: string;
-        disable?: boolean;
-        duration?: number;
-        permissions?: RobotPermission[];
-      };
+      const body = request.body;
       if (
         robot.level === 'project' &&
         body.permissions?.some((p) => p.namespace !== permissionsOf(robot)[0]?.namespace)
@@ -224,16 +222,13 @@ export const robotRoutes: FastifyPluginAsyncTypebox<RobotRoutesDeps> = async (
         tags: ['robot'],
         summary: 'Refresh a robot’s secret (a given one, or a generated one returned once)',
         params: RobotId,
-        body: Type.Ref(RobotSec),
-        response: { 200: Type.Ref(RobotSec), ...errorResponses },
+        body: ref(RobotSec),
+        response: { 200: ref(RobotSec), ...errorResponses },
       },
     },
     async (request) => {
       const robot = await robotFor(request, request.params.robot_id, 'update');
-      const secret = await robots.refreshSecret(
-        robot,
-        (request.body as { secret?: string }).secret || undefined,
-      );
+      const secret = await robots.refreshSecret(robot, request.body.secret || undefined);
       report(events, request, {
         operation: 'update',
         resourceType: 'robot',

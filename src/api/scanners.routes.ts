@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScannerRegistration as RegistrationRow } from '../db/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
-import type { RegistrationInput, ScannerRegistrations, ScanScheduler } from '../scan/index.js';
+import type { ScannerRegistrations, ScanScheduler } from '../scan/index.js';
 import { empty, iso, noContent, report, requireSysAdmin } from './context.js';
 import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import { authorizedProject, IsResourceName, NameOrId } from './project-access.js';
@@ -12,11 +12,12 @@ import {
   errorResponses,
   IsDefault,
   ProjectScanner,
+  ref,
   ScannerAdapterMetadata,
   ScannerRegistration,
   ScannerRegistrationReq,
   ScannerRegistrationSettings,
-} from './schemas.js';
+} from './schemas/index.js';
 
 export interface ScannerRoutesDeps {
   readonly scanners: ScannerRegistrations;
@@ -83,7 +84,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         tags: ['scanner'],
         summary: 'List scanner registrations (system administrators)',
         querystring: ListQuery,
-        response: { 200: Type.Array(Type.Ref(ScannerRegistration)), ...errorResponses },
+        response: { 200: Type.Array(ref(ScannerRegistration)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -98,13 +99,13 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       schema: {
         tags: ['scanner'],
         summary: 'Register an external scanner adapter (system administrators)',
-        body: Type.Ref(ScannerRegistrationReq),
+        body: ref(ScannerRegistrationReq),
         response: { 201: noContent('Registered; Location names it'), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireSysAdmin(request);
-      const created = await scanners.create(request.body as RegistrationInput);
+      const created = await scanners.create(request.body);
       report(events, request, { operation: 'create', resourceType: 'scanner', resource: created.name });
       return empty(reply, 201, `/api/v2.0/scanners/${created.uuid}`);
     },
@@ -116,13 +117,13 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       schema: {
         tags: ['scanner'],
         summary: 'Check that an adapter answers with these settings (fetches its metadata)',
-        body: Type.Ref(ScannerRegistrationSettings),
+        body: ref(ScannerRegistrationSettings),
         response: { 200: noContent('The adapter answered'), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireSysAdmin(request);
-      await scanners.ping(request.body as RegistrationInput);
+      await scanners.ping(request.body);
       return empty(reply, 200);
     },
   );
@@ -134,7 +135,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         tags: ['scanner'],
         summary: 'A scanner registration (system administrators)',
         params: RegistrationId,
-        response: { 200: Type.Ref(ScannerRegistration), ...errorResponses },
+        response: { 200: ref(ScannerRegistration), ...errorResponses },
       },
     },
     async (request) => {
@@ -150,16 +151,13 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         tags: ['scanner'],
         summary: 'Change a scanner registration; an empty access_credential keeps the stored one',
         params: RegistrationId,
-        body: Type.Ref(ScannerRegistrationReq),
+        body: ref(ScannerRegistrationReq),
         response: { 200: noContent('Changed'), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireSysAdmin(request);
-      const updated = await scanners.update(
-        request.params.registration_id,
-        request.body as RegistrationInput,
-      );
+      const updated = await scanners.update(request.params.registration_id, request.body);
       report(events, request, { operation: 'update', resourceType: 'scanner', resource: updated.name });
       return empty(reply, 200);
     },
@@ -172,7 +170,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         tags: ['scanner'],
         summary: 'Remove a scanner registration (not the default or the built-in one); answers it',
         params: RegistrationId,
-        response: { 200: Type.Ref(ScannerRegistration), ...errorResponses },
+        response: { 200: ref(ScannerRegistration), ...errorResponses },
       },
     },
     async (request) => {
@@ -190,13 +188,13 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         tags: ['scanner'],
         summary: 'Make a scanner registration the system default',
         params: RegistrationId,
-        body: Type.Ref(IsDefault),
+        body: ref(IsDefault),
         response: { 200: noContent('Set'), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireSysAdmin(request);
-      const { is_default } = request.body as Static<typeof IsDefault>;
+      const { is_default } = request.body;
       await scanners.setDefault(request.params.registration_id, is_default);
       report(events, request, {
         operation: 'update',
@@ -214,7 +212,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         tags: ['scanner'],
         summary: "The adapter's metadata: scanner, capabilities and properties (fetched now)",
         params: RegistrationId,
-        response: { 200: Type.Ref(ScannerAdapterMetadata), ...errorResponses },
+        response: { 200: ref(ScannerAdapterMetadata), ...errorResponses },
       },
     },
     async (request) => {
@@ -234,7 +232,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         summary: "The project's scanner: its own choice, else the system default",
         params: ProjectParams,
         headers: IsResourceName,
-        response: { 200: Type.Ref(ScannerRegistration), ...errorResponses },
+        response: { 200: ref(ScannerRegistration), ...errorResponses },
       },
     },
     async (request) => {
@@ -257,7 +255,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         summary: "Set the project's scanner (project administrators)",
         params: ProjectParams,
         headers: IsResourceName,
-        body: Type.Ref(ProjectScanner),
+        body: ref(ProjectScanner),
         response: { 200: noContent('Set'), ...errorResponses },
       },
     },
@@ -269,7 +267,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         'scanner',
         'create',
       );
-      const { uuid } = request.body as Static<typeof ProjectScanner>;
+      const { uuid } = request.body;
       await scanners.setForProject(project.id, uuid);
       report(events, request, {
         operation: 'update',
@@ -291,7 +289,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
         params: ProjectParams,
         headers: IsResourceName,
         querystring: ListQuery,
-        response: { 200: Type.Array(Type.Ref(ScannerRegistration)), ...errorResponses },
+        response: { 200: Type.Array(ref(ScannerRegistration)), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -6,7 +6,7 @@ import type { ProjectService } from '../domain/project/index.js';
 import type { AllowlistService } from '../scan/index.js';
 import { requireAuthenticated } from './context.js';
 import { toProjectResponse } from './projects.routes.js';
-import { errorResponses, Search, Statistic } from './schemas.js';
+import { errorResponses, ref, Search, Statistic } from './schemas/index.js';
 
 export interface SearchRoutesDeps {
   readonly projects: ProjectService;
@@ -35,7 +35,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
         tags: ['search'],
         summary: 'Projects and repositories whose name contains the text, among those the caller can see',
         querystring: Type.Object({ q: Type.String({ maxLength: 255 }) }),
-        response: { 200: Type.Ref(Search), ...errorResponses },
+        response: { 200: ref(Search), ...errorResponses },
       },
     },
     async (request) => {
@@ -74,7 +74,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
       schema: {
         tags: ['statistic'],
         summary: 'Counts of projects and repositories the caller can see; totals for administrators',
-        response: { 200: Type.Ref(Statistic), ...errorResponses },
+        response: { 200: ref(Statistic), ...errorResponses },
       },
     },
     async (request) => {

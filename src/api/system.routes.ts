@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { VulnDbService } from '../scan/index.js';
 import type { StorageDriver } from '../storage/index.js';
-import { GeneralInfo, OverallHealthStatus } from './schemas.js';
+import { GeneralInfo, OverallHealthStatus, ref } from './schemas/index.js';
 
 export interface SystemRoutesDeps {
   readonly vulndb: VulnDbService;
@@ -22,7 +21,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesDeps> = async (
       schema: {
         tags: ['health'],
         summary: 'Check the status of Berth components',
-        response: { 200: Type.Ref(OverallHealthStatus), 503: Type.Ref(OverallHealthStatus) },
+        response: { 200: ref(OverallHealthStatus), 503: ref(OverallHealthStatus) },
       },
     },
     async (_request, reply) => {
@@ -49,7 +48,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesDeps> = async (
       schema: {
         tags: ['systeminfo'],
         summary: 'General system info',
-        response: { 200: Type.Ref(GeneralInfo) },
+        response: { 200: ref(GeneralInfo) },
       },
     },
     async (request) => {

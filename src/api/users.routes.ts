@@ -9,11 +9,12 @@ import { PageQuery, pageHeaders, parseQ, parseSort } from './pagination.js';
 import {
   errorResponses,
   PasswordReq,
+  ref,
   UserCreationReq,
   UserProfile,
   UserResp,
   UserSysAdminFlag,
-} from './schemas.js';
+} from './schemas/index.js';
 
 export interface UserRoutesDeps {
   readonly users: UserService;
@@ -43,19 +44,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
       schema: {
         tags: ['user'],
         summary: 'Create a local user (system administrators only)',
-        body: Type.Ref(UserCreationReq),
+        body: ref(UserCreationReq),
         response: { 201: noContent('Created; Location names the user'), ...errorResponses },
       },
     },
     async (request, reply) => {
       requireSysAdmin(request);
-      const body = request.body as {
-        username: string;
-        password: string;
-        email?: string;
-        realname?: string;
-        comment?: string;
-      };
+      const body = request.body;
       const user = await users.create(body);
       report(events, request, { operation: 'create', resourceType: 'user', resource: user.username });
       return empty(reply, 201, `/api/v2.0/users/${user.id}`);
@@ -68,7 +63,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
       schema: {
         tags: ['user'],
         summary: 'The user making the request',
-        response: { 200: Type.Ref(UserResp), ...errorResponses },
+        response: { 200: ref(UserResp), ...errorResponses },
       },
     },
     async (request) => {
@@ -83,7 +78,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
         tags: ['user'],
         summary: 'Get a user',
         params: UserId,
-        response: { 200: Type.Ref(UserResp), ...errorResponses },
+        response: { 200: ref(UserResp), ...errorResponses },
       },
     },
     async (request) => {
@@ -103,7 +98,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
         tags: ['user'],
         summary: 'Change a password: your own with the old one, anyone’s as a system administrator',
         params: UserId,
-        body: Type.Ref(PasswordReq),
+        body: ref(PasswordReq),
         response: { 200: noContent('Changed'), ...errorResponses },
       },
     },
@@ -112,7 +107,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
       const self = requireUser(request) === id;
       if (!self && !request.security.isSysAdmin)
         throw new BerthError('FORBIDDEN', 'you may change only your own password');
-      const body = request.body as { old_password?: string; new_password: string };
+      const body = request.body;
       if (self && !request.security.isSysAdmin && body.old_password === undefined) {
         throw new BerthError('INVALID_INPUT', 'old_password is required');
       }
@@ -138,7 +133,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
           username: Type.Optional(Type.String()),
           email: Type.Optional(Type.String()),
         }),
-        response: { 200: Type.Array(Type.Ref(UserResp)), ...errorResponses },
+        response: { 200: Type.Array(ref(UserResp)), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -170,7 +165,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
         tags: ['user'],
         summary: 'Update a user’s profile (yourself, or anyone as a system administrator)',
         params: UserId,
-        body: Type.Ref(UserProfile),
+        body: ref(UserProfile),
         response: { 200: noContent('Updated'), ...errorResponses },
       },
     },
@@ -179,7 +174,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
       const id = request.params.user_id;
       if (self !== id && !request.security.isSysAdmin)
         throw new BerthError('FORBIDDEN', 'you may update only your own profile');
-      await users.updateProfile(id, request.body as { email?: string; realname?: string; comment?: string });
+      await users.updateProfile(id, request.body);
       report(events, request, {
         operation: 'update',
         resourceType: 'user',
@@ -197,7 +192,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
         tags: ['user'],
         summary: 'Grant or revoke system administration (system administrators, not on themselves)',
         params: UserId,
-        body: Type.Ref(UserSysAdminFlag),
+        body: ref(UserSysAdminFlag),
         response: { 200: noContent('Updated'), ...errorResponses },
       },
     },
@@ -206,7 +201,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
       const id = request.params.user_id;
       if (id === requireUser(request))
         throw new BerthError('FORBIDDEN', 'you may not change your own administrator flag');
-      const flag = (request.body as { sysadmin_flag: boolean }).sysadmin_flag;
+      const flag = request.body.sysadmin_flag;
       await users.setSysadmin(id, flag);
       report(events, request, {
         operation: 'update',

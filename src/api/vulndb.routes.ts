@@ -2,21 +2,26 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { EventSink } from '../domain/events.js';
 import { BerthError } from '../lib/errors.js';
 import { MeteredStream } from '../lib/streams.js';
 import type { ScanScheduler, VulnDbService } from '../scan/index.js';
 import { empty, noContent, report, requireSysAdmin } from './context.js';
-import { errorResponses, VulnDbImport } from './schemas.js';
+import { errorResponses, ref, VulnDbImport } from './schemas/index.js';
 
 export interface VulnDbRoutesDeps {
   readonly vulndb: VulnDbService;
   readonly scanScheduler: ScanScheduler;
   readonly events: EventSink;
 }
+
+const ImportQuery = Type.Object({
+  source: Type.String({ minLength: 1, maxLength: 100, description: 'the ecosystem, e.g. Debian or PyPI' }),
+});
 
 /** Largest archive accepted through the API (OSV's biggest per-ecosystem archives are a few hundred MiB). */
 const maxArchiveBytes = 2 * 1024 ** 3;
@@ -34,27 +39,22 @@ export const vulndbRoutes: FastifyPluginAsyncTypebox<VulnDbRoutesDeps> = async (
     done(null, payload),
   );
 
-  app.post(
+  // The body is the archive's byte stream (the parser above hands it over unread).
+  app.post<{ Body: Readable | undefined; Querystring: Static<typeof ImportQuery> }>(
     '/vulndb/import',
     {
       schema: {
         tags: ['vulndb'],
         summary:
           'Import an OSV archive (application/zip) into the vulnerability database (system administrators)',
-        querystring: Type.Object({
-          source: Type.String({
-            minLength: 1,
-            maxLength: 100,
-            description: 'the ecosystem, e.g. Debian or PyPI',
-          }),
-        }),
-        response: { 200: Type.Ref(VulnDbImport), ...errorResponses },
+        querystring: ImportQuery,
+        response: { 200: ref(VulnDbImport), ...errorResponses },
       },
     },
     async (request) => {
       requireSysAdmin(request);
-      const body = request.body as NodeJS.ReadableStream | undefined;
-      if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function')
+      const body = request.body;
+      if (!(body instanceof Readable))
         throw new BerthError(
           'INVALID_INPUT',
           'send the archive as the body, with Content-Type: application/zip',

@@ -180,6 +180,12 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
       [alice, { project_name: 'Alpha Beta' }, 400, 'BAD_REQUEST'],
       [alice, { project_name: 'a/b' }, 400, 'BAD_REQUEST'],
       [alice, {}, 400, 'BAD_REQUEST'],
+      // Bodies are validated by type: a number is not a name (nor turned into one).
+      [alice, { project_name: 123 }, 400, 'BAD_REQUEST'],
+      [alice, { project_name: '123' }, 400, 'BAD_REQUEST'],
+      [alice, { project_name: 'alpha', public: 'yes' }, 400, 'BAD_REQUEST'],
+      [alice, { project_name: 'x'.repeat(256) }, 400, 'BAD_REQUEST'],
+      [alice, { project_name: '-dash' }, 400, 'BAD_REQUEST'],
       [alice, { project_name: 'meta', metadata: { public: 'maybe' } }, 400, 'BAD_REQUEST'],
       [alice, { project_name: 'meta', metadata: { unknown_key: 'x' } }, 400, 'BAD_REQUEST'],
       [anonymous, { project_name: 'anon' }, 401, 'UNAUTHORIZED'],
@@ -272,12 +278,14 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
     expect((await alice.call('GET', '/projects/empty')).status).toBe(404);
   });
 
-  it('tells numeric project names from ids with X-Is-Resource-Name', async () => {
-    await alice.call('POST', '/projects', { project_name: '123' });
-    const byName = await alice.call<{ name: string }>('GET', '/projects/123', undefined, {
-      'X-Is-Resource-Name': 'true',
-    });
-    expect(byName.body.name).toBe('123');
+  it('reads a numeric path as an id, or as a name with X-Is-Resource-Name', async () => {
+    await alice.call('POST', '/projects', { project_name: 'byid' });
+    const byName = await alice.call<{ project_id: number }>('GET', '/projects/byid');
+    const id = String(byName.body.project_id);
+    expect((await alice.call<{ name: string }>('GET', `/projects/${id}`)).body.name).toBe('byid');
+    // A name is never all digits, so read as a name the id names nothing.
+    const asName = await alice.call('GET', `/projects/${id}`, undefined, { 'X-Is-Resource-Name': 'true' });
+    expect(asName.status).toBe(404);
   });
 
   it('publishes an OpenAPI 3 document covering every route, and the /devcenter UI', async () => {

@@ -120,9 +120,12 @@ export class ProjectService {
     if (name.length > 255 || !projectNamePattern.test(name)) {
       throw new BerthError(
         'INVALID_INPUT',
-        `invalid project name "${name.slice(0, 80)}": lower-case letters, digits and . _ - between them`,
+        `invalid project name "${name.slice(0, 80)}": 1 to 255 lower-case letters, digits and . _ - between them`,
       );
     }
+    // A name of digits alone would read as a project id wherever Harbor takes a name or an id.
+    if (/^\d+$/.test(name))
+      throw new BerthError('INVALID_INPUT', `invalid project name "${name}": it must not be all digits`);
     const now = this.ctx.now();
     const meta = { public: 'false', ...metadata };
     return this.ctx.db.transaction().execute(async (tx) => {

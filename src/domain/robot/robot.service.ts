@@ -12,7 +12,8 @@ export interface RobotAccess {
 
 /** Harbor's RobotPermission: for project `namespace` (or every project, `*`, at system level), these accesses. */
 export interface RobotPermission {
-  readonly kind: 'project';
+  /** Always `project` (validated on input). */
+  readonly kind: string;
   readonly namespace: string;
   readonly access: RobotAccess[];
 }

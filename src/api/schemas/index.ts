@@ -1,0 +1,100 @@
+import {
+  Accessory,
+  AdditionLink,
+  Artifact,
+  NewTag,
+  Platform,
+  Reference,
+  Repository,
+  RepositoryUpdate,
+  Tag,
+} from './artifact.js';
+import { AuditLog, AuditLogExt } from './audit.js';
+import { Errors } from './common.js';
+import {
+  CVEAllowlist,
+  Project,
+  ProjectMember,
+  ProjectMemberEntity,
+  ProjectMetadata,
+  ProjectReq,
+  ProjectSummary,
+  RoleRequest,
+} from './project.js';
+import { Robot, RobotCreate, RobotCreated, RobotPermissionSchema, RobotSec, RobotUpdate } from './robot.js';
+import {
+  HarborVulnerabilityReport,
+  IsDefault,
+  NativeReportSummary,
+  ProjectScanner,
+  ScannerAdapterMetadata,
+  ScannerInfo,
+  ScannerRegistration,
+  ScannerRegistrationReq,
+  ScannerRegistrationSettings,
+  VulnDbImport,
+  VulnerabilityItem,
+} from './scan.js';
+import { GeneralInfo, OverallHealthStatus, Search, SearchRepository, Statistic } from './system.js';
+import { PasswordReq, UserCreationReq, UserProfile, UserResp, UserSysAdminFlag } from './user.js';
+
+export * from './artifact.js';
+export * from './audit.js';
+/** Harbor's shapes (definitions in api/v2.0/swagger.yaml), for the resources Berth implements. */
+export * from './common.js';
+export * from './project.js';
+export * from './robot.js';
+export * from './scan.js';
+export * from './system.js';
+export * from './user.js';
+
+/** Every shared schema, registered once with the API so routes refer to them by $id. */
+export const sharedSchemas = [
+  ScannerRegistration,
+  ScannerRegistrationReq,
+  ScannerRegistrationSettings,
+  IsDefault,
+  ProjectScanner,
+  ScannerAdapterMetadata,
+  VulnDbImport,
+  CVEAllowlist,
+  ScannerInfo,
+  NativeReportSummary,
+  VulnerabilityItem,
+  HarborVulnerabilityReport,
+  Repository,
+  RepositoryUpdate,
+  Tag,
+  NewTag,
+  Platform,
+  Reference,
+  Accessory,
+  AdditionLink,
+  Artifact,
+  SearchRepository,
+  Search,
+  Statistic,
+  UserProfile,
+  UserSysAdminFlag,
+  AuditLog,
+  AuditLogExt,
+  RobotPermissionSchema,
+  RobotCreate,
+  RobotCreated,
+  Robot,
+  RobotUpdate,
+  RobotSec,
+  ProjectMemberEntity,
+  ProjectMember,
+  RoleRequest,
+  Errors,
+  UserResp,
+  UserCreationReq,
+  PasswordReq,
+  ProjectMetadata,
+  ProjectReq,
+  Project,
+  ProjectSummary,
+  GeneralInfo,
+  OverallHealthStatus,
+];
