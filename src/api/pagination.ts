@@ -1,34 +1,19 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TextFilter } from '../domain/sql.js';
+import type { TextFilter } from '../domain/query.js';
 import { BerthError } from '../lib/errors.js';
+import { parseQ as parseTerms, textTerm } from './query.js';
 
-export const PageQuery = {
-  page: Type.Integer({ minimum: 1, default: 1, description: 'the page number, from 1' }),
-  page_size: Type.Integer({
-    minimum: 1,
-    maximum: 100,
-    default: 10,
-    description: 'items per page, at most 100',
-  }),
-  q: Type.Optional(Type.String({ description: 'filters: k=v exact, k=~v fuzzy, joined with commas' })),
-  sort: Type.Optional(
-    Type.String({ description: 'sort keys, comma separated; a leading - sorts descending' }),
-  ),
-};
+export { PageQuery, pageHeaders } from './query.js';
 
-/** Harbor's `q`: `k=v` (exact) and `k=~v` (fuzzy) terms joined by commas; only the named keys are allowed. */
+/** Harbor's `q` where only exact (`k=v`) and fuzzy (`k=~v`) terms on the named keys make sense. */
 export function parseQ(q: string | undefined, allowed: readonly string[]): Record<string, TextFilter> {
   const out: Record<string, TextFilter> = {};
-  if (!q) return out;
-  for (const term of q.split(',')) {
-    const match = /^([A-Za-z_]+)=(~?)(.*)$/.exec(term.trim());
-    if (!match)
-      throw new BerthError('INVALID_INPUT', `invalid query term "${term.slice(0, 80)}"; use k=v or k=~v`);
-    const [, key, tilde, value] = match as unknown as [string, string, string, string];
+  for (const [key, term] of parseTerms(q)) {
     if (!allowed.includes(key))
-      throw new BerthError('INVALID_INPUT', `cannot filter by ${key}; use one of ${allowed.join(', ')}`);
-    out[key] = { value: decodeURIComponent(value), fuzzy: tilde === '~' };
+      throw new BerthError(
+        'INVALID_INPUT',
+        `cannot filter by ${key.slice(0, 60)}; use one of ${allowed.join(', ')}`,
+      );
+    out[key] = textTerm(key, term) as TextFilter;
   }
   return out;
 }
@@ -49,25 +34,3 @@ export function parseSort<K extends string>(
     );
   return { column, desc };
 }
-
-/** X-Total-Count and Link (prev, next) headers for a page of a list. */
-export function pageHeaders(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  query: Static<typeof PageQueryObject>,
-  total: number,
-): void {
-  reply.header('X-Total-Count', String(total));
-  const links: string[] = [];
-  const base = new URL(request.url, 'http://x');
-  const link = (page: number, rel: string) => {
-    base.searchParams.set('page', String(page));
-    base.searchParams.set('page_size', String(query.page_size));
-    links.push(`<${base.pathname}${base.search}>; rel="${rel}"`);
-  };
-  if (query.page > 1) link(query.page - 1, 'prev');
-  if (query.page * query.page_size < total) link(query.page + 1, 'next');
-  if (links.length > 0) reply.header('Link', links.join(' , '));
-}
-
-const PageQueryObject = Type.Object(PageQuery);

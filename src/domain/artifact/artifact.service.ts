@@ -14,8 +14,8 @@ import {
   upsertTag,
 } from '../manifest/manifest.repo.js';
 import { countAndPage, type Listed } from '../pagination.js';
+import { matchesText, type TextFilter } from '../query.js';
 import { findRepositoryId } from '../repository/index.js';
-import { matchesText, type TextFilter } from '../sql.js';
 import {
   type AccessoryView,
   type ArtifactView,

@@ -3,7 +3,7 @@ import type { AuditLog, AuditLogTable, Dialect } from '../../db/index.js';
 import type { ServiceContext } from '../context.js';
 import type { DomainEvent } from '../events.js';
 import { countAndPage, type Listed } from '../pagination.js';
-import { matchesText, type TextFilter } from '../sql.js';
+import { matchesText, type TextFilter } from '../query.js';
 
 export interface AuditQuery {
   readonly page: number;

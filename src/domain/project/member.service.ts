@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, ProjectMember } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
-import { containsText } from '../sql.js';
+import { containsText } from '../query.js';
 import { projectRoleIds } from './roles.js';
 
 export interface MemberView extends ProjectMember {

@@ -3,8 +3,8 @@ import { type Database, type Project, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import { countAndPage, type Listed } from '../pagination.js';
+import { containsText, matchesText, type TextFilter } from '../query.js';
 import { projectNameOf } from '../repository/index.js';
-import { containsText, matchesText, type TextFilter } from '../sql.js';
 import { ProjectRole } from './roles.js';
 
 /** Harbor's metadata keys; every value is a string ("true"/"false" for flags). */

@@ -4,7 +4,7 @@ import type { User } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import { countAndPage, type Listed } from '../pagination.js';
-import { matchesText, type TextFilter } from '../sql.js';
+import { matchesText, type TextFilter } from '../query.js';
 import { countUsers, userById, userByName } from './user.repo.js';
 
 export interface NewUser {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { builtInScannerId, type ScannerRegistration } from '../../db/index.js';
 import type { ServiceContext } from '../../domain/context.js';
 import { countAndPage, type Listed } from '../../domain/pagination.js';
-import { matchesText, type TextFilter } from '../../domain/sql.js';
+import { matchesText, type TextFilter } from '../../domain/query.js';
 import { BerthError } from '../../lib/errors.js';
 import type { VulnDbService } from '../vulndb/vulndb.service.js';
 import type { AdapterClient, AdapterEndpoint, AdapterMetadata } from './adapter-client.js';
