@@ -11,7 +11,9 @@ export type Resource =
   | 'tag'
   | 'scan'
   | 'scanner'
-  | 'robot';
+  | 'robot'
+  | 'label'
+  | 'artifact-label';
 
 export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'pull' | 'push';
 
@@ -32,6 +34,8 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     scan: ['read', 'create'],
     scanner: ['read', 'create'],
     robot: all,
+    label: ['read', 'list', 'create', 'update', 'delete'],
+    'artifact-label': ['create', 'delete'],
   },
   [ProjectRole.maintainer]: {
     project: ['read'],
@@ -44,6 +48,8 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     scan: ['read', 'create'],
     scanner: ['read'],
     robot: ['read', 'list'],
+    label: ['read', 'list', 'create', 'update', 'delete'],
+    'artifact-label': ['create', 'delete'],
   },
   [ProjectRole.developer]: {
     project: ['read'],
@@ -56,6 +62,8 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     scan: ['read', 'create'],
     scanner: ['read'],
     robot: ['read', 'list'],
+    label: ['read', 'list'],
+    'artifact-label': ['create', 'delete'],
   },
   [ProjectRole.guest]: {
     project: ['read'],
@@ -68,6 +76,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     scan: ['read'],
     scanner: ['read'],
     robot: ['read', 'list'],
+    label: ['read', 'list'],
   },
   [ProjectRole.limitedGuest]: {
     project: ['read'],
@@ -87,6 +96,7 @@ export const publicPolicy: Policy = {
   artifact: ['read', 'list'],
   tag: ['list'],
   scan: ['read'],
+  label: ['read', 'list'],
 };
 
 export function allows(policy: Policy | undefined, resource: Resource, action: Action): boolean {

@@ -10,7 +10,8 @@ export interface DomainEvent {
     | 'member'
     | 'robot'
     | 'user'
-    | 'scanner';
+    | 'scanner'
+    | 'label';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */
