@@ -39,6 +39,8 @@ export interface ManifestTable {
   pull_time: Generated<number | null>;
   /** JSON: attributes read from the config blob (architecture, os, …), cached on first view. */
   extra_attrs: Generated<string | null>;
+  /** The config's media type (image manifests; Harbor's media_type of an artifact). */
+  config_media_type: string | null;
   /** How many index manifests of the same repository list this one. */
   parent_count: Generated<number>;
   /** 1 when no index of the repository lists it and its subject (if any) is not in the repository. */
@@ -222,6 +224,8 @@ export interface JobTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  /** The run a job belongs to (`scan-all <execution id>`): stopping the run cancels its queued jobs. */
+  batch: string | null;
 }
 
 export interface ScanReportTable {
@@ -306,6 +310,43 @@ export interface CacheVersionTable {
   version: number;
 }
 
+/** Scheduled work, one row per kind (`SCAN_ALL`): Harbor's schedule with its cron type and 6-field cron. */
+export interface ScheduleTable {
+  id: Generated<number>;
+  vendor_type: string;
+  /** Hourly, Daily, Weekly, Custom or Schedule. */
+  cron_type: string;
+  cron: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One scan-all run (Harbor's execution of vendor type SCAN_ALL). */
+export interface ScanAllExecutionTable {
+  id: Generated<number>;
+  /** MANUAL, SCHEDULE or EVENT. */
+  trigger: string;
+  /** Running until its tasks are final, then Success, Error or Stopped. */
+  status: string;
+  /** A scheduled run's fire time (`schedule <ISO time>`), unique: one run per fire, whichever replica fires. */
+  fire_key: string | null;
+  start_time: number;
+  end_time: number | null;
+  stopped_at: number | null;
+}
+
+/** One artifact a scan-all run scans (Harbor's task). */
+export interface ScanAllTaskTable {
+  execution_id: number;
+  digest: string;
+  repository: string;
+  scanner: string;
+  /** Pending, Running, Success, Error or Stopped. */
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -333,6 +374,9 @@ export interface Database {
   artifact_labels: ArtifactLabelTable;
   login_failures: LoginFailureTable;
   cache_versions: CacheVersionTable;
+  schedules: ScheduleTable;
+  scan_all_executions: ScanAllExecutionTable;
+  scan_all_tasks: ScanAllTaskTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

@@ -13,6 +13,7 @@ import { scannersMigration } from './0011-scanners.js';
 import { artifactModelMigration } from './0012-artifact-model.js';
 import { labelsMigration } from './0013-labels.js';
 import { credentialsMigration } from './0014-credentials.js';
+import { scanAllMigration } from './0015-scan-all.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -37,6 +38,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0012-artifact-model': artifactModelMigration(dialect),
         '0013-labels': labelsMigration(dialect),
         '0014-credentials': credentialsMigration(),
+        '0015-scan-all': scanAllMigration(dialect),
       };
     },
   };
