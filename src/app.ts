@@ -20,6 +20,7 @@ import { AuditService } from './domain/audit/index.js';
 import { BlobService } from './domain/blob/index.js';
 import { CacheSignals } from './domain/cache-signals.js';
 import type { ServiceContext } from './domain/context.js';
+import { LabelService } from './domain/label/index.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService, ProjectService } from './domain/project/index.js';
 import { RobotService } from './domain/robot/index.js';
@@ -64,6 +65,7 @@ export interface Services {
   readonly events: EventBus;
   readonly audit: AuditService;
   readonly artifacts: ArtifactService;
+  readonly labels: LabelService;
   readonly pulls: PullActivity;
   readonly sessions: SessionService;
   readonly jobs: JobRunner;
@@ -173,6 +175,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     events,
     audit,
     artifacts: new ArtifactService(ctx),
+    labels: new LabelService(ctx),
     pulls,
     sessions: new SessionService(ctx, {
       idleMs: config.auth.sessionIdleMinutes * 60_000,
@@ -295,6 +298,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       robots: services.robots,
       audit: services.audit,
       artifacts: services.artifacts,
+      labels: services.labels,
       sessions: services.sessions,
       scans: services.scans,
       scanScheduler: services.scanScheduler,

@@ -6,6 +6,7 @@ import type { Database } from '../db/index.js';
 import type { ArtifactService } from '../domain/artifact/index.js';
 import type { AuditService } from '../domain/audit/index.js';
 import type { EventSink } from '../domain/events.js';
+import type { LabelService } from '../domain/label/index.js';
 import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
@@ -21,8 +22,10 @@ import type {
 import type { StorageDriver } from '../storage/index.js';
 import { admissionRoutes } from './admission.routes.js';
 import { allowlistRoutes } from './allowlist.routes.js';
+import { artifactLabelRoutes } from './artifact-labels.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
+import { labelRoutes } from './labels.routes.js';
 import { memberRoutes } from './members.routes.js';
 import { projectRoutes } from './projects.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
@@ -45,6 +48,7 @@ export interface ApiDeps {
   readonly robots: RobotService;
   readonly audit: AuditService;
   readonly artifacts: ArtifactService;
+  readonly labels: LabelService;
   readonly sessions: SessionService;
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
@@ -87,6 +91,8 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(robotRoutes, deps);
   await app.register(auditRoutes, deps);
   await app.register(repositoryRoutes, deps);
+  await app.register(labelRoutes, deps);
+  await app.register(artifactLabelRoutes, deps);
   await app.register(searchRoutes, deps);
   await app.register(allowlistRoutes, deps);
   await app.register(admissionRoutes, deps);

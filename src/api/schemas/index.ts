@@ -11,6 +11,7 @@ import {
 } from './artifact.js';
 import { AuditLog, AuditLogExt } from './audit.js';
 import { Errors } from './common.js';
+import { Label, LabelReq } from './label.js';
 import {
   CVEAllowlist,
   Project,
@@ -42,6 +43,7 @@ export * from './artifact.js';
 export * from './audit.js';
 /** Harbor's shapes (definitions in api/v2.0/swagger.yaml), for the resources Berth implements. */
 export * from './common.js';
+export * from './label.js';
 export * from './project.js';
 export * from './robot.js';
 export * from './scan.js';
@@ -50,6 +52,8 @@ export * from './user.js';
 
 /** Every shared schema, registered once with the API so routes refer to them by $id. */
 export const sharedSchemas = [
+  Label,
+  LabelReq,
   ScannerRegistration,
   ScannerRegistrationReq,
   ScannerRegistrationSettings,

@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ArtifactService } from '../domain/artifact/index.js';
+import type { EventSink } from '../domain/events.js';
+import type { LabelService } from '../domain/label/index.js';
+import type { ProjectService } from '../domain/project/index.js';
+import { empty, noContent, report } from './context.js';
+import { authorizedProject } from './project-access.js';
+import { repositoryName } from './repository-path.js';
+import { errorResponses, LabelReq, ref } from './schemas/index.js';
+
+export interface ArtifactLabelRoutesDeps {
+  readonly projects: ProjectService;
+  readonly artifacts: ArtifactService;
+  readonly labels: LabelService;
+  readonly events: EventSink;
+}
+
+const ArtifactParams = Type.Object({
+  project_name: Type.String({ minLength: 1, maxLength: 255 }),
+  repository_name: Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'the repository name without the project; a/b is sent as a%252Fb',
+  }),
+  reference: Type.String({ minLength: 1, maxLength: 200, description: 'a tag or a digest' }),
+});
+
+const path = '/projects/:project_name/repositories/:repository_name/artifacts/:reference/labels';
+
+/** Harbor's labels of an artifact: a global label or one of the artifact's project, added or removed. */
+export const artifactLabelRoutes: FastifyPluginAsyncTypebox<ArtifactLabelRoutesDeps> = async (
+  app,
+  { projects, artifacts, labels, events },
+) => {
+  app.post(
+    path,
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'Add a label to an artifact (only the label’s id is read)',
+        params: ArtifactParams,
+        body: ref(LabelReq),
+        response: { 200: noContent('Added'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { params } = request;
+      const project = await authorizedProject(
+        projects,
+        request,
+        params.project_name,
+        'artifact-label',
+        'create',
+        true,
+      );
+      const name = repositoryName(params);
+      const artifact = await artifacts.getArtifact(name, params.reference);
+      // Harbor reads a label without an id as label 0, which does not exist.
+      const label = await labels.attach(artifact.id, request.body.id ?? 0);
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'artifact',
+        resource: `${name}@${artifact.digest}`,
+        projectName: project.name,
+        repository: name,
+        digest: artifact.digest,
+        description: `label ${label.name} (${label.id}) added`,
+      });
+      return empty(reply, 200);
+    },
+  );
+
+  app.delete(
+    `${path}/:label_id`,
+    {
+      schema: {
+        tags: ['artifact'],
+        summary: 'Remove a label from an artifact',
+        params: Type.Object({ ...ArtifactParams.properties, label_id: Type.Integer() }),
+        response: { 200: noContent('Removed'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { params } = request;
+      const project = await authorizedProject(
+        projects,
+        request,
+        params.project_name,
+        'artifact-label',
+        'delete',
+        true,
+      );
+      const name = repositoryName(params);
+      const artifact = await artifacts.getArtifact(name, params.reference);
+      await labels.detach(artifact.id, params.label_id);
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'artifact',
+        resource: `${name}@${artifact.digest}`,
+        projectName: project.name,
+        repository: name,
+        digest: artifact.digest,
+        description: `label ${params.label_id} removed`,
+      });
+      return empty(reply, 200);
+    },
+  );
+};
