@@ -6,7 +6,7 @@ import type { LabelService } from '../domain/label/index.js';
 import type { ProjectService } from '../domain/project/index.js';
 import { empty, noContent, report } from './context.js';
 import { authorizedProject } from './project-access.js';
-import { repositoryName } from './repository-path.js';
+import { ArtifactParams, repositoryName } from './repository-path.js';
 import { errorResponses, LabelReq, ref } from './schemas/index.js';
 
 export interface ArtifactLabelRoutesDeps {
@@ -15,16 +15,6 @@ export interface ArtifactLabelRoutesDeps {
   readonly labels: LabelService;
   readonly events: EventSink;
 }
-
-const ArtifactParams = Type.Object({
-  project_name: Type.String({ minLength: 1, maxLength: 255 }),
-  repository_name: Type.String({
-    minLength: 1,
-    maxLength: 255,
-    description: 'the repository name without the project; a/b is sent as a%252Fb',
-  }),
-  reference: Type.String({ minLength: 1, maxLength: 200, description: 'a tag or a digest' }),
-});
 
 const path = '/projects/:project_name/repositories/:repository_name/artifacts/:reference/labels';
 

@@ -54,6 +54,13 @@ const rolePermissions: Record<Role, Permission[]> = {
     'robot:create',
     'robot:update',
     'robot:delete',
+    'label:list',
+    'label:read',
+    'label:create',
+    'label:update',
+    'label:delete',
+    'artifact-label:create',
+    'artifact-label:delete',
   ],
   maintainer: [
     'metadata:read',
@@ -75,6 +82,13 @@ const rolePermissions: Record<Role, Permission[]> = {
     'scanner:read',
     'robot:list',
     'robot:read',
+    'label:list',
+    'label:read',
+    'label:create',
+    'label:update',
+    'label:delete',
+    'artifact-label:create',
+    'artifact-label:delete',
   ],
   developer: [
     'metadata:read',
@@ -93,6 +107,10 @@ const rolePermissions: Record<Role, Permission[]> = {
     'scanner:read',
     'robot:list',
     'robot:read',
+    'label:list',
+    'label:read',
+    'artifact-label:create',
+    'artifact-label:delete',
   ],
   guest: [
     'metadata:read',
@@ -108,6 +126,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'scanner:read',
     'robot:list',
     'robot:read',
+    'label:list',
+    'label:read',
   ],
   limitedGuest: [
     'metadata:read',
@@ -128,6 +148,8 @@ const publicPermissions: Permission[] = [
   'artifact:read',
   'tag:list',
   'scan:read',
+  'label:list',
+  'label:read',
 ];
 
 type Caller =
@@ -193,6 +215,20 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     expect(res.status).toBe(201);
     made.set(`robot ${p} ${id}`, res.body.id);
   };
+  /** A label for one attempt: of project p, or global when p is ''. */
+  const addLabel = async (p: string, id: string) => {
+    made.set('labels', (made.get('labels') ?? 0) + 1);
+    const name = `l${made.get('labels')}-${id}`;
+    const res = await admin.call(
+      'POST',
+      '/labels',
+      p ? { name, scope: 'p', project_id: projectIds.get(p) } : { name, scope: 'g' },
+    );
+    expect(res.status).toBe(201);
+    made.set(`label ${p} ${id}`, Number(res.headers.get('location')?.split('/').pop()));
+  };
+  const labelPath = (p: string, id: string) => `/labels/${made.get(`label ${p} ${id}`) ?? '{label_id}'}`;
+  const artifactLabels = (p: string) => `/projects/${p}/repositories/app/artifacts/v1/labels`;
   const memberPath = (p: string, id: string) =>
     `/projects/${p}/members/${made.get(`member ${p} ${id}`) ?? '{mid}'}`;
   const robotPath = (p: string, id: string) => `/robots/${made.get(`robot ${p} ${id}`) ?? '{robot_id}'}`;
@@ -389,6 +425,48 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       }),
       ok: 201,
     },
+    {
+      need: 'label:list',
+      method: 'GET',
+      path: (p) => `/labels?scope=p&project_id=${projectIds.get(p)}`,
+      ok: 200,
+    },
+    {
+      need: 'label:create',
+      method: 'POST',
+      path: () => '/labels',
+      body: (p, id) => ({ name: `new-${id}`, scope: 'p', project_id: projectIds.get(p) }),
+      ok: 201,
+    },
+    { need: 'label:read', method: 'GET', path: labelPath, setup: addLabel, ok: 200 },
+    {
+      need: 'label:update',
+      method: 'PUT',
+      path: labelPath,
+      body: (_p, id) => ({ name: `renamed-${id}` }),
+      setup: addLabel,
+      ok: 200,
+    },
+    { need: 'label:delete', method: 'DELETE', path: labelPath, setup: addLabel, ok: 200 },
+    {
+      need: 'artifact-label:create',
+      method: 'POST',
+      path: artifactLabels,
+      body: (p, id) => ({ id: made.get(`label ${p} ${id}`) }),
+      setup: addLabel,
+      ok: 200,
+    },
+    {
+      need: 'artifact-label:delete',
+      method: 'DELETE',
+      path: (p, id) => `${artifactLabels(p)}/${made.get(`label ${p} ${id}`) ?? '{label_id}'}`,
+      setup: async (p, id) => {
+        await addLabel(p, id);
+        const res = await admin.call('POST', artifactLabels(p), { id: made.get(`label ${p} ${id}`) });
+        expect(res.status).toBe(200);
+      },
+      ok: 200,
+    },
   ];
 
   const systemRoutes: Route[] = [
@@ -485,6 +563,24 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     { need: 'sysadmin', method: 'GET', path: () => '/audit-logs', ok: 200 },
     { need: 'sysadmin', method: 'GET', path: () => '/auditlog-exts', ok: 200 },
     { need: 'sysadmin', method: 'GET', path: () => '/robots', ok: 200 },
+    { need: 'anyone', method: 'GET', path: () => '/labels?scope=g', ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'POST',
+      path: () => '/labels',
+      body: (_p, id) => ({ name: `global-${id}`, scope: 'g' }),
+      ok: 201,
+    },
+    { need: 'sysadmin', method: 'GET', path: labelPath, setup: addLabel, ok: 200 },
+    {
+      need: 'sysadmin',
+      method: 'PUT',
+      path: labelPath,
+      body: (_p, id) => ({ name: `global-renamed-${id}` }),
+      setup: addLabel,
+      ok: 200,
+    },
+    { need: 'sysadmin', method: 'DELETE', path: labelPath, setup: addLabel, ok: 200 },
     {
       need: 'sysadmin',
       method: 'POST',
@@ -501,8 +597,14 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
     },
   ];
 
+  // Robots cannot hold label permissions yet (the robot service does not accept them): until they can,
+  // no robot caller holds one, and robots meet the label routes with the other permissions.
   const permissions = [
-    ...new Set(projectRoutes.map((r) => r.need).filter((n): n is Permission => n.includes(':'))),
+    ...new Set(
+      projectRoutes
+        .map((r) => r.need)
+        .filter((n): n is Permission => n.includes(':') && !/^(artifact-)?label:/.test(n)),
+    ),
   ];
   const callers: Caller[] = [
     { kind: 'sysadmin', id: 'admin' },
