@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventSink } from '../domain/events.js';
 import type { AllowlistService } from '../scan/index.js';
 import { empty, noContent, report, requireAuthenticated, requireSysAdmin } from './context.js';
-import { allowlistResponse } from './projects.routes.js';
+import { allowlistResponse } from './presenters/allowlist.js';
 import { CVEAllowlist, errorResponses, ref } from './schemas/index.js';
 
 export interface AllowlistRoutesDeps {

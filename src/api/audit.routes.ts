@@ -1,12 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AuditLog as AuditRow } from '../db/index.js';
-import type { AuditQuery, AuditService } from '../domain/audit/index.js';
+import type { FastifyRequest } from 'fastify';
+import { allows, rolePolicies } from '../auth/index.js';
+import {
+  type AuditField,
+  type AuditRecord,
+  type AuditService,
+  auditEventTypes,
+} from '../domain/audit/index.js';
 import type { ProjectService } from '../domain/project/index.js';
-import { BerthError } from '../lib/errors.js';
-import { iso, requireSysAdmin } from './context.js';
-import { PageQuery, pageHeaders, parseQ } from './pagination.js';
+import { requireAuthenticated } from './context.js';
 import { authorizedProject, IsResourceName } from './project-access.js';
+import { filtersOf, type PageParams, PageQuery, pageHeaders, sortsOf } from './query.js';
 import { AuditLog, AuditLogExt, errorResponses, ref } from './schemas/index.js';
 
 export interface AuditRoutesDeps {
@@ -14,107 +19,143 @@ export interface AuditRoutesDeps {
   readonly projects: ProjectService;
 }
 
-const toLog = (row: AuditRow) => ({
-  id: row.id,
-  username: row.operator,
-  resource: row.resource,
-  resource_type: row.resource_type,
-  operation: row.operation,
-  op_time: iso(row.op_time),
+const toLog = (record: AuditRecord) => ({
+  id: record.id,
+  username: record.operator,
+  resource: record.resource,
+  resource_type: record.resourceType,
+  operation: record.operation,
+  op_time: record.time.toISOString(),
 });
 
-const toExt = (row: AuditRow) => ({
-  ...toLog(row),
-  operation_description: row.description,
-  operation_result: row.result === 1,
+const toExt = (record: AuditRecord) => ({
+  ...toLog(record),
+  operation_description: record.description,
+  operation_result: record.success,
 });
 
-/** A time range of Harbor's `q`: `op_time=[2026-01-01 00:00:00~2026-01-02 00:00:00]` (either end may be empty). */
-function timeRange(value: string | undefined): { from?: number; to?: number } {
-  if (value === undefined) return {};
-  const match = /^\[(.*)~(.*)\]$/.exec(value);
-  if (!match) throw new BerthError('INVALID_INPUT', 'op_time takes a range: op_time=[from~to]');
-  const parse = (text: string | undefined) => {
-    if (!text) return undefined;
-    const time = Date.parse(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`);
-    if (Number.isNaN(time)) throw new BerthError('INVALID_INPUT', `invalid time ${text.slice(0, 40)}`);
-    return time;
-  };
-  const from = parse(match[1]);
-  const to = parse(match[2]);
-  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-}
+/** Harbor's keys for audit logs (column names and Go field names). */
+const auditKeys: Readonly<Record<string, AuditField>> = {
+  id: 'id',
+  ID: 'id',
+  project_id: 'projectId',
+  ProjectID: 'projectId',
+  operation: 'operation',
+  Operation: 'operation',
+  resource_type: 'resourceType',
+  ResourceType: 'resourceType',
+  resource: 'resource',
+  Resource: 'resource',
+  username: 'operator',
+  Username: 'operator',
+  op_time: 'time',
+  OpTime: 'time',
+  op_desc: 'description',
+  OperationDescription: 'description',
+  op_result: 'success',
+  IsSuccessful: 'success',
+};
 
-function queryOf(page: { page: number; page_size: number; q?: string; sort?: string }): AuditQuery {
-  const filters = parseQ(page.q, ['username', 'operation', 'resource', 'resource_type', 'op_time']);
-  if (page.sort !== undefined && !['op_time', '-op_time'].includes(page.sort))
-    throw new BerthError('INVALID_INPUT', 'audit logs sort by op_time or -op_time');
-  return {
-    page: page.page,
-    pageSize: page.page_size,
-    operator: filters.username?.value,
-    operation: filters.operation?.value,
-    resourceType: filters.resource_type?.value,
-    resource: filters.resource,
-    ...timeRange(filters.op_time?.value),
-    newestFirst: page.sort !== 'op_time',
-  };
-}
+const description =
+  'q keys: username, operation (e.g. operation={create delete}), resource, resource_type, op_time=[from~to], project_id; ext logs also op_desc and op_result; newest first unless sorted otherwise';
 
 export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesDeps> = async (app, { audit, projects }) => {
+  /**
+   * Whose records the caller sees in the registry-wide logs: administrators all of them, users those
+   * of the projects where they may list logs (as Harbor), robots and everyone else none.
+   */
+  async function scope(request: FastifyRequest): Promise<readonly number[] | undefined> {
+    requireAuthenticated(request);
+    if (request.security.isSysAdmin) return undefined;
+    const principal = request.security.principal;
+    if (principal?.kind !== 'user') return [];
+    const memberships = await projects.memberships(principal.id);
+    return memberships.filter((m) => allows(rolePolicies[m.role], 'log', 'list')).map((m) => m.projectId);
+  }
+
+  const list = (query: PageParams, projectIds: readonly number[] | undefined) =>
+    audit.list({
+      page: query.page,
+      pageSize: query.page_size,
+      filters: filtersOf(query.q, auditKeys),
+      sorts: sortsOf(query.sort, auditKeys),
+      projectIds,
+    });
+
+  for (const [path, ext] of [
+    ['/audit-logs', false],
+    ['/auditlog-exts', true],
+  ] as const) {
+    app.get(
+      path,
+      {
+        schema: {
+          tags: ['auditlog'],
+          summary: ext
+            ? 'The audit log with results and descriptions (administrators: all; users: their projects’)'
+            : 'The audit log (administrators: all; users: their projects’)',
+          description,
+          querystring: Type.Object(PageQuery),
+          response: { 200: Type.Array(ext ? ref(AuditLogExt) : ref(AuditLog)), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { total, items } = await list(request.query, await scope(request));
+        pageHeaders(request, reply, request.query, total);
+        return items.map(ext ? toExt : toLog);
+      },
+    );
+  }
+
   app.get(
-    '/audit-logs',
+    '/auditlog-exts/events',
     {
       schema: {
         tags: ['auditlog'],
-        summary: 'The audit log (system administrators)',
-        querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(ref(AuditLog)), ...errorResponses },
+        summary: 'The kinds of event the audit log records',
+        response: {
+          200: Type.Array(Type.Object({ event_type: Type.String() })),
+          ...errorResponses,
+        },
       },
     },
-    async (request, reply) => {
-      requireSysAdmin(request);
-      const { total, items } = await audit.list(queryOf(request.query));
-      pageHeaders(request, reply, request.query, total);
-      return items.map(toLog);
+    async (request) => {
+      requireAuthenticated(request);
+      return auditEventTypes.map((event_type) => ({ event_type }));
     },
   );
 
-  app.get(
-    '/auditlog-exts',
-    {
-      schema: {
-        tags: ['auditlog'],
-        summary: 'The audit log with results and descriptions (system administrators)',
-        querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(ref(AuditLogExt)), ...errorResponses },
+  for (const [path, ext] of [
+    ['/projects/:project_name/logs', false],
+    ['/projects/:project_name/auditlog-exts', true],
+  ] as const) {
+    app.get(
+      path,
+      {
+        schema: {
+          tags: ['project'],
+          summary: ext
+            ? 'The audit log of one project, with results and descriptions (members who may list logs)'
+            : 'The audit log of one project (members who may list logs)',
+          description,
+          params: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
+          headers: IsResourceName,
+          querystring: Type.Object(PageQuery),
+          response: { 200: Type.Array(ext ? ref(AuditLogExt) : ref(AuditLog)), ...errorResponses },
+        },
       },
-    },
-    async (request, reply) => {
-      requireSysAdmin(request);
-      const { total, items } = await audit.list(queryOf(request.query));
-      pageHeaders(request, reply, request.query, total);
-      return items.map(toExt);
-    },
-  );
-
-  app.get(
-    '/projects/:project_name/logs',
-    {
-      schema: {
-        tags: ['project'],
-        summary: 'The audit log of one project (members who may list logs)',
-        params: Type.Object({ project_name: Type.String({ minLength: 1 }) }),
-        headers: IsResourceName,
-        querystring: Type.Object(PageQuery),
-        response: { 200: Type.Array(ref(AuditLog)), ...errorResponses },
+      async (request, reply) => {
+        const project = await authorizedProject(
+          projects,
+          request,
+          request.params.project_name,
+          'log',
+          'list',
+        );
+        const { total, items } = await list(request.query, [project.id]);
+        pageHeaders(request, reply, request.query, total);
+        return items.map(ext ? toExt : toLog);
       },
-    },
-    async (request, reply) => {
-      const project = await authorizedProject(projects, request, request.params.project_name, 'log', 'list');
-      const { total, items } = await audit.list({ ...queryOf(request.query), projectId: project.id });
-      pageHeaders(request, reply, request.query, total);
-      return items.map(toLog);
-    },
-  );
+    );
+  }
 };

@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Action, Resource } from '../auth/index.js';
-import type { Project } from '../db/index.js';
-import type { ProjectService } from '../domain/project/index.js';
+import type { Project, ProjectService, Visibility } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 
 export const NameOrId = Type.Object({ project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }) });
@@ -49,4 +48,19 @@ export async function authorizedProject(
     throw new BerthError('FORBIDDEN', `you may not ${action} ${resource} in project ${project.name}`);
   }
   return project;
+}
+
+/**
+ * Whose view a list shows: everything for administrators (undefined); public projects and the user's
+ * own for a user; public ones and those its permissions name for a robot; public ones for everyone else.
+ */
+export function visibilityOf(request: FastifyRequest): Visibility | undefined {
+  const principal = request.security.principal;
+  if (request.security.isSysAdmin) return undefined;
+  if (principal?.kind === 'user') return { userId: principal.id };
+  if (principal?.kind === 'robot') {
+    const names = principal.permissions.map((p) => p.namespace);
+    return { projectNames: names.includes('*') ? '*' : names };
+  }
+  return {};
 }

@@ -1,32 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import type { ArtifactService } from '../domain/artifact/index.js';
 import type { ProjectService } from '../domain/project/index.js';
+import type { RepositoryService } from '../domain/repository/index.js';
 import type { AllowlistService } from '../scan/index.js';
 import { requireAuthenticated } from './context.js';
-import { toProjectResponse } from './projects.routes.js';
+import { projectResponse } from './presenters/project.js';
+import { visibilityOf } from './project-access.js';
 import { errorResponses, ref, Search, Statistic } from './schemas/index.js';
 
 export interface SearchRoutesDeps {
   readonly projects: ProjectService;
-  readonly artifacts: ArtifactService;
+  readonly repositories: RepositoryService;
   readonly allowlists: AllowlistService;
 }
 
 /** Search answers at most this many projects and this many repositories. */
 const searchLimit = 100;
 
-/** Whose view: undefined for administrators (everything), else public plus the user's own projects. */
-function visibility(request: FastifyRequest): { userId: number | undefined } | undefined {
-  if (request.security.isSysAdmin) return undefined;
-  const principal = request.security.principal;
-  return { userId: principal?.kind === 'user' ? principal.id : undefined };
-}
-
 export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
   app,
-  { projects, artifacts, allowlists },
+  { projects, repositories, allowlists },
 ) => {
   app.get(
     '/search',
@@ -40,29 +33,34 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
     },
     async (request) => {
       const text = request.query.q;
-      const visible = visibility(request);
-      const [found, repositories] = await Promise.all([
+      const visibility = visibilityOf(request);
+      const [found, matches] = await Promise.all([
         projects.list({
           page: 1,
           pageSize: searchLimit,
-          nameMatch: { value: text, fuzzy: true },
-          visibleTo: visible,
-          sort: { column: 'name', desc: false },
+          filters: { name: { kind: 'fuzzy', value: text } },
+          visibility,
+          sorts: [{ field: 'name', desc: false }],
         }),
-        projects.searchRepositories(text, visible, searchLimit),
+        repositories.search(text, visibility, searchLimit),
       ]);
-      const counts = await artifacts.artifactCountsByName(repositories.map((r) => r.name));
+      const details = await projects.details(found.items);
       return {
         project: await Promise.all(
-          found.items.map((row) => toProjectResponse(projects, allowlists, request, row)),
+          details.map(async (project) =>
+            projectResponse(project, await allowlists.get(project.id), {
+              roles: await request.security.projectRoles(project),
+              sysadmin: request.security.isSysAdmin,
+            }),
+          ),
         ),
-        repository: repositories.map((r) => ({
+        repository: matches.map((r) => ({
           project_id: r.projectId,
           project_name: r.projectName,
           project_public: r.projectPublic,
           repository_name: r.name,
           pull_count: r.pullCount,
-          artifact_count: counts.get(r.name) ?? 0,
+          artifact_count: r.artifactCount,
         })),
       };
     },
@@ -79,7 +77,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesDeps> = async (
     },
     async (request) => {
       requireAuthenticated(request);
-      const stats = await projects.statistics(visibility(request));
+      const stats = await projects.statistics(visibilityOf(request));
       const admin = request.security.isSysAdmin;
       return {
         private_project_count: stats.privateProjects,

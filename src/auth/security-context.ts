@@ -1,7 +1,14 @@
-import type { Project } from '../db/index.js';
-import type { ProjectService } from '../domain/project/index.js';
+import type { MemberService } from '../domain/member/index.js';
+import type { Project } from '../domain/project/index.js';
 import type { RobotPermission } from '../domain/robot/index.js';
-import { type Action, allows, publicPolicy, type Resource, rolePolicies } from './rbac.js';
+import {
+  type Action,
+  allows,
+  publicPolicy,
+  type Resource,
+  rolePolicies,
+  type SystemResource,
+} from './rbac.js';
 import type { Access } from './scopes.js';
 
 /**
@@ -51,7 +58,7 @@ export class SecurityContext {
 
   constructor(
     readonly principal: Principal | undefined,
-    private readonly projects: ProjectService,
+    private readonly members: Pick<MemberService, 'rolesOf'>,
   ) {}
 
   get isAuthenticated(): boolean {
@@ -71,7 +78,7 @@ export class SecurityContext {
     if (this.principal?.kind !== 'user') return Promise.resolve([]);
     let roles = this.roles.get(project.id);
     if (!roles) {
-      roles = this.projects.rolesOf(project.id, this.principal.id);
+      roles = this.members.rolesOf(project.id, this.principal.id);
       this.roles.set(project.id, roles);
     }
     return roles;
@@ -82,25 +89,47 @@ export class SecurityContext {
    * (a robot) any permission there. Without this, the API answers as if the project did not exist.
    */
   async canSee(project: Project): Promise<boolean> {
-    if (this.isSysAdmin || project.public === 1) return true;
+    if (this.isSysAdmin || project.public) return true;
     if (this.principal?.kind === 'scanner') return false;
-    if (this.principal?.kind === 'robot')
-      return this.principal.permissions.some((p) => p.namespace === project.name || p.namespace === '*');
+    if (this.principal?.kind === 'robot') return this.principal.permissions.some((p) => covers(p, project));
     return (await this.projectRoles(project)).length > 0;
   }
 
   async can(project: Project, resource: Resource, action: Action): Promise<boolean> {
     if (this.isSysAdmin) return true;
-    if (project.public === 1 && allows(publicPolicy, resource, action)) return true;
+    if (project.public && allows(publicPolicy, resource, action)) return true;
     if (this.principal?.kind === 'scanner') return false;
     if (this.principal?.kind === 'robot') {
       return this.principal.permissions.some(
-        (p) =>
-          (p.namespace === project.name || p.namespace === '*') &&
-          p.access.some((a) => a.resource === resource && a.action === action),
+        (p) => covers(p, project) && p.access.some((a) => a.resource === resource && a.action === action),
       );
     }
     const roles = await this.projectRoles(project);
     return roles.some((role) => allows(rolePolicies[role], resource, action));
   }
+
+  /**
+   * Whether the caller may do `action` on a resource of the system namespace (users, system robots,
+   * scanners, audit logs …): administrators may do anything, a robot what its `kind: system`
+   * permissions list; other users nothing (Harbor gives them no system permission).
+   */
+  canSystem(resource: SystemResource, action: Action): boolean {
+    if (this.isSysAdmin) return true;
+    if (this.principal?.kind !== 'robot') return false;
+    return this.principal.permissions.some(
+      (p) => p.kind === 'system' && p.access.some((a) => a.resource === resource && a.action === action),
+    );
+  }
+}
+
+/**
+ * Whether a robot's permission is one in the project: every project (`*`), or the project it named
+ * when it was given (by id: a project deleted and made again under the name is another project).
+ */
+function covers(permission: RobotPermission, project: Project): boolean {
+  if (permission.kind !== 'project') return false;
+  if (permission.namespace === '*') return true;
+  return permission.projectId !== undefined
+    ? permission.projectId === project.id
+    : permission.namespace === project.name;
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator, CredentialVersions, RegistryAccess, TokenService } from '../auth/index.js';
 import { covers, formatScope, type Scope } from '../auth/index.js';
-import { projectNameOf } from '../domain/repository/index.js';
+import { projectNameOf } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 
 export interface RegistryAuthDeps {

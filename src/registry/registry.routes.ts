@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobService } from '../domain/blob/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ManifestService } from '../domain/manifest/index.js';
-import { projectNameOf } from '../domain/repository/index.js';
+import { projectNameOf } from '../domain/project/index.js';
 import type { UploadService } from '../domain/upload/index.js';
 import { isBerthError } from '../lib/errors.js';
 import { assertRepositoryName } from '../lib/names.js';

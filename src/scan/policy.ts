@@ -1,5 +1,4 @@
-import type { Project } from '../db/index.js';
-import { metadataOf } from '../domain/project/index.js';
+import type { Project } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { AllowlistService } from './allowlist.js';
 import type { ScanService } from './scan.service.js';
@@ -40,7 +39,7 @@ export class VulnerabilityPolicy {
   ) {}
 
   async verdict(project: Project, digest: string): Promise<PolicyVerdict> {
-    const meta = metadataOf(project);
+    const meta = project.metadata;
     if (meta.prevent_vul !== 'true') return { allowed: true };
     const threshold = thresholdOf[meta.severity ?? 'low'] ?? 'Low';
     // The last successful report of the scanner the project uses now (one stands while a rescan runs).

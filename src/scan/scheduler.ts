@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DomainEvent } from '../domain/events.js';
-import { metadataOf, type ProjectService } from '../domain/project/index.js';
-import { projectNameOf } from '../domain/repository/index.js';
+import type { ProjectService } from '../domain/project/index.js';
+import { projectNameOf } from '../domain/project/index.js';
 import type { JobHandler, JobQueue } from '../jobs/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { SbomPublisher } from './sbom-publisher.js';
@@ -16,6 +16,13 @@ export const vulndbUpdateJob = 'vulndb-update';
 
 /** Attempts of one poll for an external scan's reports before the scan is given up. */
 const reportAttempts = 5;
+
+/** An artifact a scan of everything scans, and the scanner that scans it. */
+export interface ScanAllTarget {
+  readonly repository: string;
+  readonly digest: string;
+  readonly scanner: string;
+}
 
 interface ScanPayload {
   readonly repository: string;
@@ -66,31 +73,42 @@ export class ScanScheduler {
     return targets.length;
   }
 
-  /** Queues a scan of every image and index in the registry, each by its project's scanner ("scan all"). */
-  async scanAll(): Promise<number> {
+  /**
+   * What a scan of everything scans: every image and index in the registry, each by its project's
+   * scanner (artifacts of projects whose scanner is disabled are left out).
+   */
+  async scanAllTargets(): Promise<ScanAllTarget[]> {
     const targets = await this.deps.scans.allArtifacts();
     const scanners = new Map<string, string | undefined>();
-    let queued = 0;
+    const out: ScanAllTarget[] = [];
     for (const { repository, digest } of targets) {
       const projectName = projectNameOf(repository);
       if (!scanners.has(projectName)) {
         const project = await this.deps.projects.find(projectName);
         const registration = project && (await this.deps.registrations.forProject(project.id));
-        scanners.set(projectName, registration?.disabled === 0 ? registration.uuid : undefined);
+        scanners.set(projectName, registration && !registration.disabled ? registration.uuid : undefined);
       }
       const scanner = scanners.get(projectName);
-      if (scanner === undefined) continue;
-      await this.enqueue(repository, digest, scanner);
-      queued++;
+      if (scanner !== undefined) out.push({ repository, digest, scanner });
     }
-    this.deps.wake();
-    return queued;
+    return out;
   }
 
-  private async enqueue(repository: string, digest: string, scanner: string): Promise<void> {
+  /** Queues a scan of the artifact by this scanner, as part of a run (`batch`) when one is named. */
+  async queueScan(target: ScanAllTarget, batch?: string): Promise<void> {
+    await this.enqueue(target.repository, target.digest, target.scanner, batch);
+  }
+
+  /** Tells the job runner of this process there is work. */
+  wake(): void {
+    this.deps.wake();
+  }
+
+  private async enqueue(repository: string, digest: string, scanner: string, batch?: string): Promise<void> {
     await this.deps.scans.markPending(digest, scanner);
     await this.deps.queue.enqueue(scanJob, { repository, digest, scanner } satisfies ScanPayload, {
       dedupeKey: `scan ${scanner} ${digest}`,
+      ...(batch === undefined ? {} : { batch }),
     });
   }
 
@@ -111,7 +129,7 @@ export class ScanScheduler {
     const project = await this.deps.projects.ownerOf(repository);
     if (!project) throw new BerthError('NOT_FOUND', `project of ${repository} not found`);
     const registration = await this.deps.registrations.forProject(project.id);
-    if (registration.disabled === 1)
+    if (registration.disabled)
       throw new BerthError(
         'PRECONDITION_FAILED',
         `the scanner ${registration.name} of project ${project.name} is disabled; enable it or choose another`,
@@ -135,9 +153,9 @@ export class ScanScheduler {
   private async autoScan(repository: string, digest: string): Promise<void> {
     const project = await this.deps.projects.ownerOf(repository);
     if (!project) return;
-    if (metadataOf(project).auto_scan !== 'true') return;
+    if (project.metadata.auto_scan !== 'true') return;
     const registration = await this.deps.registrations.forProject(project.id);
-    if (registration.disabled === 1) {
+    if (registration.disabled) {
       this.deps.logger.warn(
         { module: 'scan', repository, digest, scanner: registration.name },
         'not scanning on push: the project scanner is disabled',
@@ -162,7 +180,7 @@ export class ScanScheduler {
       return;
     }
     const registration = await this.deps.registrations.find(scanner);
-    if (!registration || registration.disabled === 1) {
+    if (!registration || registration.disabled) {
       const attempt = await this.deps.scans.begin(digest, scanner);
       await this.deps.scans.fail(
         attempt,

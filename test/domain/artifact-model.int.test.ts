@@ -7,6 +7,7 @@ import { ArtifactService } from '../../src/domain/artifact/index.js';
 import { BlobService } from '../../src/domain/blob/index.js';
 import { ManifestService } from '../../src/domain/manifest/index.js';
 import { ProjectService } from '../../src/domain/project/index.js';
+import { RepositoryService } from '../../src/domain/repository/index.js';
 import { UploadService } from '../../src/domain/upload/index.js';
 import { UserService } from '../../src/domain/user/index.js';
 import { isBerthError } from '../../src/lib/errors.js';
@@ -43,6 +44,7 @@ describe.each(['sqlite', 'postgres'] as DatabaseKind[])('the artifact model (%s)
   let handle: DatabaseHandle;
   let manifests: ManifestService;
   let artifacts: ArtifactService;
+  let repositories: RepositoryService;
   let uploads: UploadService;
 
   beforeAll(async () => {
@@ -58,6 +60,7 @@ describe.each(['sqlite', 'postgres'] as DatabaseKind[])('the artifact model (%s)
     };
     manifests = new ManifestService(ctx, { maxBytes: 1 << 20, catalogMaxEntries: 1000 });
     artifacts = new ArtifactService(ctx);
+    repositories = new RepositoryService(ctx);
     uploads = new UploadService(ctx, new BlobService(ctx), { ttlMs: 3_600_000, orphanGraceMs: 3_600_000 });
     const owner = await new UserService(ctx).create({ username: 'owner', password: 'Owner12345' });
     await new ProjectService(ctx).create('model', owner.id, {});
@@ -112,12 +115,17 @@ describe.each(['sqlite', 'postgres'] as DatabaseKind[])('the artifact model (%s)
       .filter((r) => r.repository_id === repositoryId.id && Number(r.parents) === 0 && !Number(r.subjects))
       .map((r) => r.digest)
       .sort();
-    const listed = await artifacts.listArtifacts(repository, { page: 1, pageSize: 100 });
+    const listed = await artifacts.listArtifacts(repository, {
+      page: 1,
+      pageSize: 100,
+      filters: {},
+      sorts: [],
+    });
     expect({ total: listed.total, digests: listed.items.map((a) => a.digest).sort() }).toEqual({
       total: truth.length,
       digests: truth,
     });
-    expect((await artifacts.getRepository(repository)).artifactCount).toBe(truth.length);
+    expect((await repositories.get(repository)).artifactCount).toBe(truth.length);
   }
 
   it.each([1, 2, 3])(

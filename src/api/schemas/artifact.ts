@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ref, stringMap, time } from './common.js';
+import { Label } from './label.js';
 import { NativeReportSummary } from './scan.js';
 
 /** Harbor's repository, artifact, tag and accessory shapes. */
@@ -112,6 +113,7 @@ export const Artifact = Type.Object(
     addition_links: Type.Record(Type.String(), ref(AdditionLink)),
     accessories: Type.Optional(Type.Array(ref(Accessory))),
     scan_overview: Type.Optional(Type.Record(Type.String(), ref(NativeReportSummary))),
+    labels: Type.Optional(Type.Array(ref(Label))),
   },
   { $id: 'Artifact' },
 );

@@ -12,15 +12,14 @@ import {
 import { AuditLog, AuditLogExt } from './audit.js';
 import { Errors } from './common.js';
 import { Label, LabelReq } from './label.js';
+import { ProjectMember, ProjectMemberEntity, RoleRequest } from './member.js';
 import {
   CVEAllowlist,
   Project,
-  ProjectMember,
-  ProjectMemberEntity,
+  ProjectDeletable,
   ProjectMetadata,
   ProjectReq,
   ProjectSummary,
-  RoleRequest,
 } from './project.js';
 import { Robot, RobotCreate, RobotCreated, RobotPermissionSchema, RobotSec, RobotUpdate } from './robot.js';
 import {
@@ -33,17 +32,38 @@ import {
   ScannerRegistration,
   ScannerRegistrationReq,
   ScannerRegistrationSettings,
+  Schedule,
+  ScheduleObj,
+  Stats,
   VulnDbImport,
   VulnerabilityItem,
 } from './scan.js';
-import { GeneralInfo, OverallHealthStatus, Search, SearchRepository, Statistic } from './system.js';
-import { PasswordReq, UserCreationReq, UserProfile, UserResp, UserSysAdminFlag } from './user.js';
+import {
+  GeneralInfo,
+  OverallHealthStatus,
+  Search,
+  SearchRepository,
+  Statistic,
+  SystemInfo,
+} from './system.js';
+import {
+  OIDCCliSecretReq,
+  PasswordReq,
+  Permission,
+  Permissions,
+  UserCreationReq,
+  UserProfile,
+  UserResp,
+  UserSearchRespItem,
+  UserSysAdminFlag,
+} from './user.js';
 
 export * from './artifact.js';
 export * from './audit.js';
 /** Harbor's shapes (definitions in api/v2.0/swagger.yaml), for the resources Berth implements. */
 export * from './common.js';
 export * from './label.js';
+export * from './member.js';
 export * from './project.js';
 export * from './robot.js';
 export * from './scan.js';
@@ -54,6 +74,7 @@ export * from './user.js';
 export const sharedSchemas = [
   Label,
   LabelReq,
+  ProjectDeletable,
   ScannerRegistration,
   ScannerRegistrationReq,
   ScannerRegistrationSettings,
@@ -95,10 +116,18 @@ export const sharedSchemas = [
   UserResp,
   UserCreationReq,
   PasswordReq,
+  UserSearchRespItem,
+  OIDCCliSecretReq,
+  Permission,
+  Permissions,
   ProjectMetadata,
   ProjectReq,
   Project,
   ProjectSummary,
   GeneralInfo,
   OverallHealthStatus,
+  SystemInfo,
+  ScheduleObj,
+  Schedule,
+  Stats,
 ];

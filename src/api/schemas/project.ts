@@ -67,6 +67,11 @@ export const Project = Type.Object(
   { $id: 'Project' },
 );
 
+export const ProjectDeletable = Type.Object(
+  { deletable: Type.Boolean(), message: Type.Optional(Type.String()) },
+  { $id: 'ProjectDeletable' },
+);
+
 export const ProjectSummary = Type.Object(
   {
     repo_count: Type.Integer(),
@@ -78,29 +83,3 @@ export const ProjectSummary = Type.Object(
   },
   { $id: 'ProjectSummary' },
 );
-
-export const ProjectMemberEntity = Type.Object(
-  {
-    id: Type.Integer(),
-    project_id: Type.Integer(),
-    entity_name: Type.String(),
-    role_name: Type.String(),
-    role_id: Type.Integer(),
-    entity_id: Type.Integer(),
-    entity_type: Type.String({ description: "'u' for a user, 'g' for a group" }),
-  },
-  { $id: 'ProjectMemberEntity' },
-);
-
-export const ProjectMember = Type.Object(
-  {
-    role_id: Type.Integer(),
-    member_user: Type.Optional(
-      Type.Object({ user_id: Type.Optional(Type.Integer()), username: Type.Optional(Type.String()) }),
-    ),
-    member_group: Type.Optional(Type.Object({}, { additionalProperties: true })),
-  },
-  { $id: 'ProjectMember' },
-);
-
-export const RoleRequest = Type.Object({ role_id: Type.Integer() }, { $id: 'RoleRequest' });

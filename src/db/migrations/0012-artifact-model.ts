@@ -59,17 +59,30 @@ export function artifactModelMigration(dialect: Dialect): Migration {
       await sql`update manifests set top_level = case when parent_count = 0 and not exists (
           select 1 from manifests s where s.repository_id = manifests.repository_id and s.digest = manifests.subject_digest)
         then 1 else 0 end`.execute(db);
-      for (const column of ['created_at', 'pull_time', 'digest']) {
+      // Harbor's media_type of an artifact is its config's: kept as a column so lists filter by it.
+      await db.schema.alterTable('manifests').addColumn('config_media_type', 'text').execute();
+      await sql`update manifests set config_media_type = ${
+        pg
+          ? sql`convert_from(content, 'UTF8')::json->'config'->>'mediaType'`
+          : sql`json_extract(cast(content as text), '$.config.mediaType')`
+      }`.execute(db);
+      for (const column of ['created_at', 'pull_time', 'digest', 'config_media_type']) {
         await db.schema
           .createIndex(`manifests_top_level_${column}`)
           .on('manifests')
-          .columns(['repository_id', 'top_level', column, ...(column === 'digest' ? [] : ['id'])])
+          .columns([
+            'repository_id',
+            'top_level',
+            column,
+            ...(column === 'created_at' || column === 'pull_time' ? ['id'] : []),
+          ])
           .execute();
       }
     },
     async down(db: Kysely<unknown>) {
-      for (const column of ['created_at', 'pull_time', 'digest'])
+      for (const column of ['created_at', 'pull_time', 'digest', 'config_media_type'])
         await db.schema.dropIndex(`manifests_top_level_${column}`).execute();
+      await db.schema.alterTable('manifests').dropColumn('config_media_type').execute();
       await db.schema.alterTable('manifests').dropColumn('top_level').execute();
       await db.schema.alterTable('manifests').dropColumn('parent_count').execute();
       await db.schema.dropIndex('repositories_updated').execute();

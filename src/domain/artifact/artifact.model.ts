@@ -1,23 +1,11 @@
 import { isIndexType } from '../manifest/index.js';
 
-/** What the management API shows of a repository. */
-export interface RepositoryView {
-  readonly id: number;
-  readonly projectId: number;
-  readonly name: string;
-  readonly description: string;
-  readonly artifactCount: number;
-  readonly pullCount: number;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
-
-export interface TagView {
+export interface Tag {
   readonly repositoryId: number;
   readonly artifactId: number;
   readonly name: string;
-  readonly pushTime: number;
-  readonly pullTime: number | null;
+  readonly pushTime: Date;
+  readonly pullTime: Date | null;
 }
 
 export interface Platform {
@@ -38,8 +26,10 @@ export interface ChildReference {
   readonly urls?: string[];
 }
 
-export interface ArtifactView {
+/** An artifact as the management API shows it: a manifest of a repository, with what hangs off it. */
+export interface Artifact {
   readonly id: number;
+  readonly projectId: number;
   readonly repositoryId: number;
   readonly repositoryName: string;
   readonly digest: string;
@@ -50,18 +40,18 @@ export interface ArtifactView {
   readonly manifestMediaType: string;
   readonly artifactType: string;
   readonly size: number;
-  readonly pushTime: number;
-  readonly pullTime: number | null;
+  readonly pushTime: Date;
+  readonly pullTime: Date | null;
   readonly annotations: Record<string, string>;
   readonly subject: string | null;
   readonly references: ChildReference[];
-  readonly tags: TagView[];
+  readonly tags: Tag[];
   /** The config blob's digest (images), from which extra attributes are read. */
   readonly configDigest: string | undefined;
 }
 
 /** Accessories are artifacts whose subject is another: signatures, SBOMs, attestations. */
-export interface AccessoryView {
+export interface Accessory {
   readonly id: number;
   readonly artifactId: number;
   readonly subjectArtifactId: number;
@@ -70,8 +60,26 @@ export interface AccessoryView {
   readonly digest: string;
   readonly size: number;
   readonly type: string;
-  readonly createdAt: number;
+  readonly createdAt: Date;
 }
+
+/** What an artifact list filters and sorts by (Harbor's artifact columns, and its tags and labels). */
+export type ArtifactField =
+  | 'id'
+  | 'digest'
+  | 'mediaType'
+  | 'manifestMediaType'
+  | 'artifactType'
+  | 'type'
+  | 'pushTime'
+  | 'pullTime'
+  | 'repositoryId'
+  | 'repositoryName'
+  | 'projectId'
+  | 'tags'
+  | 'labels';
+
+export type TagField = 'id' | 'name' | 'pushTime' | 'pullTime' | 'repositoryId' | 'artifactId';
 
 export interface ManifestShape {
   readonly configMediaType: string | undefined;

@@ -1,6 +1,6 @@
 import { isDigest, parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
-import { assertRepositoryName, assertTag } from '../../lib/names.js';
+import { assertRepositoryName, assertTag, isValidTag } from '../../lib/names.js';
 import { readLimited } from '../../lib/streams.js';
 import { blobKey } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
@@ -13,181 +13,113 @@ import {
   unkeptManifests,
   upsertTag,
 } from '../manifest/manifest.repo.js';
-import { countAndPage, type Listed } from '../pagination.js';
-import { matchesText, type TextFilter } from '../query.js';
-import { findRepositoryId } from '../repository/index.js';
+import type { Listed, PageRequest } from '../pagination.js';
+import type { Filters, Sort } from '../query.js';
+import { findRepositoryId, touchRepository } from '../repository/index.js';
 import {
-  type AccessoryView,
-  type ArtifactView,
+  type Accessory,
+  type Artifact,
+  type ArtifactField,
   accessoryKind,
   artifactKind,
   manifestShape,
-  type RepositoryView,
-  type TagView,
-} from './artifact.view.js';
-
-/** A repository row, with its count of top-level artifacts, as the management API shows it. */
-const repositoryView = (
-  r: {
-    id: number;
-    name: string;
-    project_id: number;
-    description: string;
-    pull_count: number;
-    created_at: number;
-    updated_at: number;
-  },
-  artifactCount: number,
-): RepositoryView => ({
-  id: r.id,
-  projectId: r.project_id,
-  name: r.name,
-  description: r.description,
-  artifactCount,
-  pullCount: Number(r.pull_count),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-export interface Sort<K extends string> {
-  readonly column: K;
-  readonly desc: boolean;
-}
-
-export interface PageRequest {
-  readonly page: number;
-  readonly pageSize: number;
-}
-
-export interface RepositoryQuery extends PageRequest {
-  readonly name?: TextFilter | undefined;
-  readonly sort?: Sort<'name' | 'created_at' | 'updated_at' | 'pull_count'> | undefined;
-}
+  type Tag,
+  type TagField,
+} from './artifact.model.js';
+import {
+  type ArtifactListQuery,
+  accessoriesOf,
+  blobSizes,
+  cachedExtraAttrs,
+  cacheExtraAttrs,
+  listTagsOn,
+  listTopLevel,
+  manifestIds,
+  manifestsById,
+  removeTag,
+  resolveReference,
+  type TagRecord,
+  tagsOn,
+  tagTarget,
+} from './artifact.repo.js';
+import { copyArtifact } from './artifact-copy.js';
 
 export interface ArtifactQuery extends PageRequest {
-  /** `*` tagged, `nil` untagged, else an exact or fuzzy tag name. */
-  readonly tags?: TextFilter | undefined;
-  readonly digest?: string | undefined;
-  readonly mediaType?: string | undefined;
-  readonly sort?: Sort<'created_at' | 'pull_time' | 'digest'> | undefined;
+  readonly filters: Filters<ArtifactField>;
+  readonly sorts: readonly Sort<ArtifactField>[];
+  readonly labels?: ArtifactListQuery['labels'];
+  readonly latestInRepository?: boolean | undefined;
 }
 
 export interface TagQuery extends PageRequest {
-  readonly name?: TextFilter | undefined;
-  readonly sort?: Sort<'name' | 'updated_at' | 'pull_time'> | undefined;
+  readonly filters: Filters<TagField>;
+  readonly sorts: readonly Sort<TagField>[];
 }
 
 /** Config blobs bigger than this are not read for the API's extra attributes. */
 const configReadLimit = 1 << 20;
 
+const toTag = (t: TagRecord, artifactId: number): Tag => ({
+  repositoryId: t.repositoryId,
+  artifactId,
+  name: t.name,
+  pushTime: new Date(t.pushTime),
+  pullTime: t.pullTime === null ? null : new Date(t.pullTime),
+});
+
 /**
- * The management API's view of the registry: repositories (description, artifact and pull counts),
- * artifacts (size, tags, children of an index, accessories, attributes from the config) and tags
- * added or removed by name. Artifacts listed are the top-level ones: children of an index in the
- * same repository and accessories of an artifact there are shown with it, not beside it.
+ * The management API's view of artifacts: size, tags, children of an index, accessories, attributes
+ * from the config, tags added or removed by name. Artifacts listed are the top-level ones: children
+ * of an index in the same repository and accessories of an artifact there are shown with it.
  */
 export class ArtifactService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async listRepositories(projectName: string, query: RepositoryQuery): Promise<Listed<RepositoryView>> {
-    let base = this.ctx.db
-      .selectFrom('repositories as r')
-      .innerJoin('projects as p', 'p.id', 'r.project_id')
-      .select('r.id')
-      .where('p.name', '=', projectName);
-    if (query.name) {
-      // An exact name is the repository's without its project; a fuzzy one matches anywhere.
-      const { value, fuzzy } = query.name;
-      base = base.where(matchesText('r.name', { value: fuzzy ? value : `${projectName}/${value}`, fuzzy }));
-    }
-    const sort = query.sort ?? { column: 'created_at', desc: true };
-    return countAndPage(base, query, async (q) => {
-      const rows = await q
-        .select(['r.name', 'r.project_id', 'r.description', 'r.pull_count', 'r.created_at', 'r.updated_at'])
-        .orderBy(`r.${sort.column}`, sort.desc ? 'desc' : 'asc')
-        .orderBy('r.id', sort.desc ? 'desc' : 'asc')
-        .execute();
-      const counts = await this.artifactCounts(rows.map((r) => r.id));
-      return rows.map((r) => repositoryView(r, counts.get(r.id) ?? 0));
-    });
-  }
-
-  async getRepository(name: string): Promise<RepositoryView> {
-    assertRepositoryName(name);
-    const row = await this.ctx.db
-      .selectFrom('repositories')
-      .selectAll()
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (!row) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
-    return repositoryView(row, (await this.artifactCounts([row.id])).get(row.id) ?? 0);
-  }
-
-  async updateRepository(name: string, description: string): Promise<void> {
-    const repositoryId = await this.repositoryId(name);
-    await this.ctx.db
-      .updateTable('repositories')
-      .set({ description })
-      .where('id', '=', repositoryId)
-      .execute();
+  /** One page of a repository's top-level artifacts. */
+  async listArtifacts(repository: string, query: ArtifactQuery): Promise<Listed<Artifact>> {
+    const repositoryId = await this.repositoryId(repository);
+    const { total, items } = await listTopLevel(this.ctx.db, { ...query, scope: { repositoryId } });
+    return { total, items: await this.views(items) };
   }
 
   /**
-   * Removes the repository with every artifact and tag in it. Blob data stays in storage for the
-   * garbage collector: other repositories may share it.
+   * Copies the artifact `from` names (`project/repository:tag` or `…@digest`) into the destination
+   * repository (created when missing), with its children, accessories and tags. Returns the source
+   * repository, the digests copied and the reference `from` gave.
    */
-  async deleteRepository(name: string): Promise<void> {
-    const repositoryId = await this.repositoryId(name);
-    await this.ctx.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('tags').where('repository_id', '=', repositoryId).execute();
-      await tx.deleteFrom('manifests').where('repository_id', '=', repositoryId).execute();
-      await tx.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).execute();
-      await tx.deleteFrom('repositories').where('id', '=', repositoryId).execute();
-    });
-  }
-
-  async listArtifacts(repository: string, query: ArtifactQuery): Promise<Listed<ArtifactView>> {
-    const repositoryId = await this.repositoryId(repository);
-    // Top-level artifacts only: an index range read on (repository_id, top_level, sort column).
-    let base = this.ctx.db
-      .selectFrom('manifests as m')
-      .select('m.id')
-      .where('m.repository_id', '=', repositoryId)
-      .where('m.top_level', '=', 1);
-    if (query.digest !== undefined) base = base.where('m.digest', '=', query.digest);
-    if (query.mediaType !== undefined) base = base.where('m.media_type', '=', query.mediaType);
-    if (query.tags) {
-      const { value, fuzzy } = query.tags;
-      base = base.where((eb) => {
-        const tagged = eb
-          .selectFrom('tags as t')
-          .select('t.name')
-          .whereRef('t.repository_id', '=', 'm.repository_id')
-          .whereRef('t.digest', '=', 'm.digest');
-        if (value === '*' && !fuzzy) return eb.exists(tagged);
-        if (value === 'nil' && !fuzzy) return eb.not(eb.exists(tagged));
-        return eb.exists(tagged.where(matchesText('t.name', { value, fuzzy })));
-      });
+  async copy(
+    from: string,
+    destination: string,
+  ): Promise<{ source: string; digests: string[]; reference: string }> {
+    assertRepositoryName(destination);
+    const at = from.indexOf('@');
+    const colon = from.lastIndexOf(':');
+    const split = at > 0 ? at : colon > from.lastIndexOf('/') && colon > 0 ? colon : -1;
+    if (split < 0) throw new BerthError('INVALID_INPUT', `invalid input: ${from.slice(0, 300)}`);
+    const source = from.slice(0, split);
+    const reference = from.slice(split + 1);
+    try {
+      assertRepositoryName(source);
+    } catch {
+      throw new BerthError('INVALID_INPUT', `invalid input: ${from.slice(0, 300)}`);
     }
-    const sort = query.sort ?? { column: 'created_at', desc: true };
-    return countAndPage(base, query, async (q) => {
-      const rows = await q
-        .select('m.digest')
-        .orderBy(`m.${sort.column}`, sort.desc ? 'desc' : 'asc')
-        .orderBy('m.id', sort.desc ? 'desc' : 'asc')
-        .execute();
-      return this.views(
-        repository,
-        repositoryId,
-        rows.map((r) => r.digest),
-      );
-    });
+    const repositoryId = await this.repositoryId(source);
+    const digest = await this.resolve(repositoryId, source, reference);
+    const digests = await copyArtifact(this.ctx.db, { repositoryId, digest }, destination, this.ctx.now());
+    return { source, digests, reference };
   }
 
-  async getArtifact(repository: string, reference: string): Promise<ArtifactView> {
+  /** One page of the top-level artifacts of every repository of a project. */
+  async listProjectArtifacts(projectId: number, query: ArtifactQuery): Promise<Listed<Artifact>> {
+    const { total, items } = await listTopLevel(this.ctx.db, { ...query, scope: { projectId } });
+    return { total, items: await this.views(items) };
+  }
+
+  async getArtifact(repository: string, reference: string): Promise<Artifact> {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
-    const [view] = await this.views(repository, repositoryId, [digest]);
+    const id = await manifestId(this.ctx.db, repositoryId, digest);
+    const [view] = id === undefined ? [] : await this.views([id]);
     if (!view) throw new BerthError('NOT_FOUND', `artifact ${repository}@${digest} not found`);
     return view;
   }
@@ -230,33 +162,12 @@ export class ArtifactService {
     });
   }
 
-  async listTags(repository: string, reference: string, query: TagQuery): Promise<Listed<TagView>> {
+  async listTags(repository: string, reference: string, query: TagQuery): Promise<Listed<Tag>> {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
-    let base = this.ctx.db
-      .selectFrom('tags as t')
-      .innerJoin('manifests as m', (j) =>
-        j.onRef('m.repository_id', '=', 't.repository_id').onRef('m.digest', '=', 't.digest'),
-      )
-      .select('t.name')
-      .where('t.repository_id', '=', repositoryId)
-      .where('t.digest', '=', digest);
-    if (query.name) base = base.where(matchesText('t.name', query.name));
-    const sort = query.sort ?? { column: 'name', desc: false };
-    return countAndPage(base, query, async (q) => {
-      const rows = await q
-        .select(['m.id', 't.updated_at', 't.pull_time'])
-        .orderBy(`t.${sort.column}`, sort.desc ? 'desc' : 'asc')
-        .orderBy('t.name')
-        .execute();
-      return rows.map((r) => ({
-        repositoryId,
-        artifactId: r.id,
-        name: r.name,
-        pushTime: r.updated_at,
-        pullTime: r.pull_time,
-      }));
-    });
+    const artifactId = (await manifestId(this.ctx.db, repositoryId, digest)) ?? 0;
+    const { total, items } = await listTagsOn(this.ctx.db, repositoryId, digest, query);
+    return { total, items: items.map((t) => toTag(t, artifactId)) };
   }
 
   /** Tags the artifact; a tag name already used in the repository is a CONFLICT (move it by deleting it first). */
@@ -266,22 +177,17 @@ export class ArtifactService {
     const digest = await this.resolve(repositoryId, repository, reference);
     const now = this.ctx.now();
     await this.ctx.db.transaction().execute(async (tx) => {
-      const existing = await tx
-        .selectFrom('tags')
-        .select('digest')
-        .where('repository_id', '=', repositoryId)
-        .where('name', '=', name)
-        .executeTakeFirst();
+      const existing = await tagTarget(tx, repositoryId, name);
       if (existing) {
         throw new BerthError(
           'CONFLICT',
-          existing.digest === digest
+          existing === digest
             ? `the artifact already has the tag ${name}`
-            : `the tag ${name} is on another artifact (${existing.digest}); delete it there first`,
+            : `the tag ${name} is on another artifact (${existing}); delete it there first`,
         );
       }
       await upsertTag(tx, repositoryId, name, digest, now);
-      await tx.updateTable('repositories').set({ updated_at: now }).where('id', '=', repositoryId).execute();
+      await touchRepository(tx, repositoryId, now);
     });
   }
 
@@ -289,26 +195,13 @@ export class ArtifactService {
   async deleteTag(repository: string, reference: string, name: string): Promise<void> {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
-    const result = await this.ctx.db
-      .deleteFrom('tags')
-      .where('repository_id', '=', repositoryId)
-      .where('name', '=', name)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0)
+    if (!(await removeTag(this.ctx.db, repositoryId, name, digest)))
       throw new BerthError('NOT_FOUND', `the artifact ${digest} has no tag ${name.slice(0, 128)}`);
   }
 
   /** Artifacts in the repository whose subject is this one. */
-  async accessories(artifact: ArtifactView): Promise<AccessoryView[]> {
-    const rows = await this.ctx.db
-      .selectFrom('manifests')
-      .select(['id', 'digest', 'artifact_type', 'size', 'created_at'])
-      .where('repository_id', '=', artifact.repositoryId)
-      .where('subject_digest', '=', artifact.digest)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+  async accessories(artifact: Artifact): Promise<Accessory[]> {
+    const rows = await accessoriesOf(this.ctx.db, artifact.repositoryId, artifact.digest);
     return rows.map((r) => ({
       id: r.id,
       artifactId: r.id,
@@ -316,9 +209,9 @@ export class ArtifactService {
       subjectDigest: artifact.digest,
       repositoryName: artifact.repositoryName,
       digest: r.digest,
-      size: Number(r.size),
-      type: accessoryKind(r.artifact_type),
-      createdAt: r.created_at,
+      size: r.size,
+      type: accessoryKind(r.artifactType),
+      createdAt: new Date(r.createdAt),
     }));
   }
 
@@ -326,7 +219,7 @@ export class ArtifactService {
    * An image's config blob as JSON (architecture, os, created, author, config, history), read from
    * storage; undefined for artifacts without one or with a config that is not a JSON object.
    */
-  async config(artifact: ArtifactView): Promise<Record<string, unknown> | undefined> {
+  async config(artifact: Artifact): Promise<Record<string, unknown> | undefined> {
     if (artifact.configDigest === undefined || artifact.type !== 'IMAGE') return undefined;
     const stream = await this.ctx.storage.read(blobKey(parseDigest(artifact.configDigest)));
     try {
@@ -340,24 +233,16 @@ export class ArtifactService {
   }
 
   /** Harbor's extra_attrs of an image: architecture, os, created, author and the runtime config, cached. */
-  async extraAttrs(artifact: ArtifactView): Promise<Record<string, unknown> | undefined> {
-    const cached = await this.ctx.db
-      .selectFrom('manifests')
-      .select('extra_attrs')
-      .where('id', '=', artifact.id)
-      .executeTakeFirst();
-    if (cached?.extra_attrs) return JSON.parse(cached.extra_attrs) as Record<string, unknown>;
+  async extraAttrs(artifact: Artifact): Promise<Record<string, unknown> | undefined> {
+    const cached = await cachedExtraAttrs(this.ctx.db, artifact.id);
+    if (cached) return cached;
     const config = await this.config(artifact);
     if (!config) return undefined;
     const attrs: Record<string, unknown> = {};
     for (const key of ['architecture', 'os', 'os.version', 'variant', 'created', 'author', 'config']) {
       if (config[key] !== undefined) attrs[key] = config[key];
     }
-    await this.ctx.db
-      .updateTable('manifests')
-      .set({ extra_attrs: JSON.stringify(attrs) })
-      .where('id', '=', artifact.id)
-      .execute();
+    await cacheExtraAttrs(this.ctx.db, artifact.id, attrs);
     return attrs;
   }
 
@@ -370,155 +255,88 @@ export class ArtifactService {
 
   /** The digest a tag or digest reference names in the repository. */
   private async resolve(repositoryId: number, repository: string, reference: string): Promise<string> {
-    if (isDigest(reference)) {
-      const digest = parseDigest(reference).digest;
-      const row = await this.ctx.db
-        .selectFrom('manifests')
-        .select('digest')
-        .where('repository_id', '=', repositoryId)
-        .where('digest', '=', digest)
-        .executeTakeFirst();
-      if (!row) throw new BerthError('NOT_FOUND', `artifact ${repository}@${digest} not found`);
-      return row.digest;
+    const byDigest = isDigest(reference);
+    if (!byDigest && !isValidTag(reference))
+      throw new BerthError('NOT_FOUND', `artifact ${repository}:${reference.slice(0, 128)} not found`);
+    const digest = await resolveReference(
+      this.ctx.db,
+      repositoryId,
+      byDigest ? { digest: parseDigest(reference).digest } : { tag: reference },
+    );
+    if (!digest)
+      throw new BerthError(
+        'NOT_FOUND',
+        `artifact ${repository}${byDigest ? '@' : ':'}${reference} not found`,
+      );
+    return digest;
+  }
+
+  /** Full views of the manifests with these ids, in the order given. */
+  private async views(ids: readonly number[]): Promise<Artifact[]> {
+    const rows = await manifestsById(this.ctx.db, ids);
+    if (rows.length === 0) return [];
+    const shapes = new Map(rows.map((r) => [r.id, manifestShape(r.content)]));
+    const byRepository = new Map<number, typeof rows>();
+    for (const row of rows)
+      byRepository.set(row.repositoryId, [...(byRepository.get(row.repositoryId) ?? []), row]);
+    const children = new Map<string, { id: number; size: number }>();
+    const tags: TagRecord[] = [];
+    for (const [repositoryId, group] of byRepository) {
+      const childDigestList = group.flatMap((r) => shapes.get(r.id)?.children.map((c) => c.digest) ?? []);
+      for (const [digest, child] of await manifestIds(this.ctx.db, repositoryId, childDigestList))
+        children.set(`${repositoryId} ${digest}`, child);
+      tags.push(
+        ...(await tagsOn(
+          this.ctx.db,
+          repositoryId,
+          group.map((r) => r.digest),
+        )),
+      );
     }
-    assertTag(reference);
-    const row = await this.ctx.db
-      .selectFrom('tags')
-      .select('digest')
-      .where('repository_id', '=', repositoryId)
-      .where('name', '=', reference)
-      .executeTakeFirst();
-    if (!row) throw new BerthError('NOT_FOUND', `artifact ${repository}:${reference} not found`);
-    return row.digest;
-  }
-
-  /** Top-level artifact counts of the named repositories. */
-  async artifactCountsByName(names: string[]): Promise<Map<string, number>> {
-    if (names.length === 0) return new Map();
-    const rows = await this.ctx.db
-      .selectFrom('repositories')
-      .select(['id', 'name'])
-      .where('name', 'in', names)
-      .execute();
-    const counts = await this.artifactCounts(rows.map((r) => r.id));
-    return new Map(rows.map((r) => [r.name, counts.get(r.id) ?? 0]));
-  }
-
-  /**
-   * Top-level artifact counts of these repositories: a count over the (repository, top-level) index
-   * range of each, so the cost is that of reading their artifacts' index entries, never a table scan.
-   */
-  private async artifactCounts(repositoryIds: readonly number[]): Promise<Map<number, number>> {
-    if (repositoryIds.length === 0) return new Map();
-    const rows = await this.ctx.db
-      .selectFrom('manifests')
-      .select(['repository_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('repository_id', 'in', repositoryIds)
-      .where('top_level', '=', 1)
-      .groupBy('repository_id')
-      .execute();
-    return new Map(rows.map((r) => [r.repository_id, Number(r.n)]));
-  }
-
-  /** Full views of the repository's manifests with these digests, in the order given. */
-  private async views(repository: string, repositoryId: number, digests: string[]): Promise<ArtifactView[]> {
-    if (digests.length === 0) return [];
-    const db = this.ctx.db;
-    const rows = await db
-      .selectFrom('manifests')
-      .select([
-        'id',
-        'digest',
-        'media_type',
-        'artifact_type',
-        'size',
-        'content',
-        'subject_digest',
-        'annotations',
-        'created_at',
-        'pull_time',
-      ])
-      .where('repository_id', '=', repositoryId)
-      .where('digest', 'in', digests)
-      .execute();
-    const shapes = new Map(rows.map((r) => [r.digest, manifestShape(r.content)]));
-    const childDigests = [...new Set([...shapes.values()].flatMap((s) => s.children.map((c) => c.digest)))];
-    const children = childDigests.length
-      ? await db
-          .selectFrom('manifests')
-          .select(['id', 'digest', 'size'])
-          .where('repository_id', '=', repositoryId)
-          .where('digest', 'in', childDigests)
-          .execute()
-      : [];
-    const blobSizes = await this.blobSizes([...rows.map((r) => r.id), ...children.map((c) => c.id)]);
-    const childById = new Map(children.map((c) => [c.digest, c]));
-    const tags = await db
-      .selectFrom('tags')
-      .select(['name', 'digest', 'updated_at', 'pull_time'])
-      .where('repository_id', '=', repositoryId)
-      .where('digest', 'in', digests)
-      .orderBy('name')
-      .execute();
-    const byDigest = new Map(rows.map((r) => [r.digest, r]));
-    const views: ArtifactView[] = [];
-    for (const digest of digests) {
-      const row = byDigest.get(digest);
-      const shape = shapes.get(digest);
+    const sizes = await blobSizes(this.ctx.db, [
+      ...rows.map((r) => r.id),
+      ...[...children.values()].map((c) => c.id),
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const views: Artifact[] = [];
+    for (const id of ids) {
+      const row = byId.get(id);
+      const shape = shapes.get(id);
       if (!row || !shape) continue;
+      const childOf = (digest: string) => children.get(`${row.repositoryId} ${digest}`);
       const childSize = shape.children.reduce((sum, c) => {
-        const child = childById.get(c.digest);
-        return child ? sum + Number(child.size) + (blobSizes.get(child.id) ?? 0) : sum;
+        const child = childOf(c.digest);
+        return child ? sum + child.size + (sizes.get(child.id) ?? 0) : sum;
       }, 0);
-      const kind = artifactKind(row.media_type, shape.configMediaType);
       views.push({
         id: row.id,
-        repositoryId,
-        repositoryName: repository,
+        projectId: row.projectId,
+        repositoryId: row.repositoryId,
+        repositoryName: row.repositoryName,
         digest: row.digest,
-        type: kind,
-        mediaType: shape.configMediaType ?? row.media_type,
-        manifestMediaType: row.media_type,
-        artifactType: row.artifact_type ?? shape.configMediaType ?? row.media_type,
-        size: Number(row.size) + (blobSizes.get(row.id) ?? 0) + childSize,
-        pushTime: row.created_at,
-        pullTime: row.pull_time,
-        annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : {},
-        subject: row.subject_digest,
+        type: artifactKind(row.mediaType, shape.configMediaType),
+        mediaType: shape.configMediaType ?? row.mediaType,
+        manifestMediaType: row.mediaType,
+        artifactType: row.artifactType ?? shape.configMediaType ?? row.mediaType,
+        size: row.size + (sizes.get(row.id) ?? 0) + childSize,
+        pushTime: new Date(row.createdAt),
+        pullTime: row.pullTime === null ? null : new Date(row.pullTime),
+        annotations: row.annotations,
+        subject: row.subjectDigest,
         references: shape.children.map((c) => ({
           parentId: row.id,
-          childId: childById.get(c.digest)?.id,
+          childId: childOf(c.digest)?.id,
           childDigest: c.digest,
           ...(c.platform ? { platform: c.platform } : {}),
           ...(c.annotations ? { annotations: c.annotations } : {}),
           ...(c.urls ? { urls: c.urls } : {}),
         })),
         tags: tags
-          .filter((t) => t.digest === digest)
-          .map((t) => ({
-            repositoryId,
-            artifactId: row.id,
-            name: t.name,
-            pushTime: t.updated_at,
-            pullTime: t.pull_time,
-          })),
+          .filter((t) => t.repositoryId === row.repositoryId && t.digest === row.digest)
+          .map((t) => toTag(t, row.id)),
         configDigest: shape.configDigest,
       });
     }
     return views;
-  }
-
-  /** Sum of the sizes of the blobs (config and layers) each manifest references. */
-  private async blobSizes(manifestIds: number[]): Promise<Map<number, number>> {
-    if (manifestIds.length === 0) return new Map();
-    const rows = await this.ctx.db
-      .selectFrom('manifest_references as ref')
-      .innerJoin('blobs as b', 'b.digest', 'ref.digest')
-      .select(['ref.manifest_id', (eb) => eb.fn.sum<number>('b.size').as('total')])
-      .where('ref.kind', '=', 'blob')
-      .where('ref.manifest_id', 'in', manifestIds)
-      .groupBy('ref.manifest_id')
-      .execute();
-    return new Map(rows.map((r) => [r.manifest_id, Number(r.total)]));
   }
 }

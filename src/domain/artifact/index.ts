@@ -1,14 +1,11 @@
-export {
-  type ArtifactQuery,
-  ArtifactService,
-  type RepositoryQuery,
-  type TagQuery,
-} from './artifact.service.js';
 export type {
-  AccessoryView,
-  ArtifactView,
+  Accessory,
+  Artifact,
+  ArtifactField,
   ChildReference,
-  RepositoryView,
-  TagView,
-} from './artifact.view.js';
+  Platform,
+  Tag,
+  TagField,
+} from './artifact.model.js';
+export { type ArtifactQuery, ArtifactService, type TagQuery } from './artifact.service.js';
 export { PullActivity } from './pull-activity.js';

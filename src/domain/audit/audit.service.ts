@@ -1,22 +1,9 @@
-import { type Insertable, type RawBuilder, sql } from 'kysely';
-import type { AuditLog, AuditLogTable, Dialect } from '../../db/index.js';
+import type { Dialect } from '../../db/index.js';
 import type { ServiceContext } from '../context.js';
 import type { DomainEvent } from '../events.js';
-import { countAndPage, type Listed } from '../pagination.js';
-import { matchesText, type TextFilter } from '../query.js';
-
-export interface AuditQuery {
-  readonly page: number;
-  readonly pageSize: number;
-  readonly projectId?: number | undefined;
-  readonly operator?: string | undefined;
-  readonly operation?: string | undefined;
-  readonly resourceType?: string | undefined;
-  readonly resource?: TextFilter | undefined;
-  readonly from?: number | undefined;
-  readonly to?: number | undefined;
-  readonly newestFirst: boolean;
-}
+import type { Listed } from '../pagination.js';
+import type { AuditRecord } from './audit.model.js';
+import { type AuditListQuery, insertRecords, listRecords, projectIds, purgeBefore } from './audit.repo.js';
 
 export interface AuditOptions {
   readonly dialect: Dialect;
@@ -72,15 +59,12 @@ export class AuditService {
   }
 
   private async write(events: readonly DomainEvent[]): Promise<void> {
-    if (events.length > 0) {
-      const names = [
-        ...new Set(events.map((e) => e.projectName).filter((n): n is string => n !== undefined)),
-      ];
-      const projects = names.length
-        ? await this.ctx.db.selectFrom('projects').select(['id', 'name']).where('name', 'in', names).execute()
-        : [];
-      const ids = new Map(projects.map((p) => [p.name, p.id]));
-      const rows: Insertable<AuditLogTable>[] = events.map((e) => ({
+    const names = [...new Set(events.map((e) => e.projectName).filter((n): n is string => n !== undefined))];
+    const ids = await projectIds(this.ctx.db, names);
+    await insertRecords(
+      this.ctx.db,
+      this.options.dialect,
+      events.map((e) => ({
         operator: e.operator,
         resource_type: e.resourceType,
         resource: e.resource,
@@ -89,54 +73,22 @@ export class AuditService {
         project_id: e.projectName ? (ids.get(e.projectName) ?? null) : null,
         description: e.description ?? '',
         op_time: e.time,
-      }));
-      await insertBatch(this.options.dialect, rows).execute(this.ctx.db);
-    }
+      })),
+    );
     const now = this.ctx.now();
     if (this.options.retentionDays > 0 && now - this.lastPurge > purgeEveryMs) {
       this.lastPurge = now;
-      await this.ctx.db
-        .deleteFrom('audit_logs')
-        .where('op_time', '<', now - this.options.retentionDays * 86_400_000)
-        .execute();
+      await purgeBefore(this.ctx.db, now - this.options.retentionDays * 86_400_000);
     }
   }
 
-  async list(query: AuditQuery): Promise<Listed<AuditLog>> {
+  /** One page of the log (what is buffered is written first, so a record is listed as soon as it happened). */
+  async list(query: AuditListQuery): Promise<Listed<AuditRecord>> {
     await this.flush();
-    let base = this.ctx.db.selectFrom('audit_logs');
-    if (query.projectId !== undefined) base = base.where('project_id', '=', query.projectId);
-    if (query.operator !== undefined) base = base.where('operator', '=', query.operator);
-    if (query.operation !== undefined) base = base.where('operation', '=', query.operation);
-    if (query.resourceType !== undefined) base = base.where('resource_type', '=', query.resourceType);
-    if (query.resource) base = base.where(matchesText('resource', query.resource));
-    if (query.from !== undefined) base = base.where('op_time', '>=', query.from);
-    if (query.to !== undefined) base = base.where('op_time', '<=', query.to);
-    const direction = query.newestFirst ? 'desc' : 'asc';
-    return countAndPage(base, query, (q) =>
-      q.selectAll().orderBy('op_time', direction).orderBy('id', direction).execute(),
-    );
+    return listRecords(this.ctx.db, query);
   }
 
   async close(): Promise<void> {
     await this.flush();
   }
-}
-
-/**
- * One statement for a whole batch, with the rows as one JSON parameter: the SQL text never changes,
- * so neither database re-plans it and no query tree of thousands of values is built.
- */
-function insertBatch(dialect: Dialect, rows: readonly Insertable<AuditLogTable>[]): RawBuilder<unknown> {
-  const json = JSON.stringify(rows);
-  const columns = sql`(operator, resource_type, resource, operation, result, project_id, description, op_time)`;
-  if (dialect === 'postgres') {
-    return sql`insert into audit_logs ${columns} select * from json_to_recordset(${json}::json)
-      as x(operator text, resource_type text, resource text, operation text, result integer, project_id integer, description text, op_time bigint)`;
-  }
-  return sql`insert into audit_logs ${columns}
-    select json_extract(value, '$.operator'), json_extract(value, '$.resource_type'), json_extract(value, '$.resource'),
-      json_extract(value, '$.operation'), json_extract(value, '$.result'), json_extract(value, '$.project_id'),
-      json_extract(value, '$.description'), json_extract(value, '$.op_time')
-    from json_each(${json})`;
 }

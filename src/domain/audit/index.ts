@@ -1,1 +1,3 @@
-export { type AuditOptions, type AuditQuery, AuditService } from './audit.service.js';
+export { type AuditField, type AuditRecord, auditEventTypes } from './audit.model.js';
+export type { AuditListQuery } from './audit.repo.js';
+export { type AuditOptions, AuditService } from './audit.service.js';

@@ -17,6 +17,8 @@ export interface ParsedManifest {
   readonly artifactType: string | null;
   readonly annotations: Record<string, string> | null;
   readonly subject: Descriptor | null;
+  /** The config's media type (image manifests only). */
+  readonly configMediaType: string | null;
   /** Blobs the registry must hold in the repository, at their declared sizes, before it accepts the manifest. */
   readonly blobs: DescriptorReference[];
   /** Child manifests (of an index) that must already be in the repository, at their declared sizes. */
@@ -133,6 +135,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
       artifactType,
       annotations,
       subject,
+      configMediaType: null,
       blobs: [],
       manifests: children.map((c, i) => ({ digest: c.digest, size: c.size, where: `manifests[${i}]` })),
     };
@@ -151,6 +154,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     artifactType: artifactType ?? (mediaType === mediaTypes.ociManifest ? config.mediaType : null),
     annotations,
     subject,
+    configMediaType: config.mediaType,
     blobs,
     manifests: [],
   };

@@ -155,6 +155,7 @@ export class ManifestService {
           size: content.length,
           content,
           subject_digest: parsed.subject?.digest ?? null,
+          config_media_type: parsed.configMediaType,
           annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
           created_at: now,
         },

@@ -1,11 +1,14 @@
-export { MemberService, type MemberView } from './member.service.js';
 export {
+  assertProjectName,
   metadataKeys,
-  metadataOf,
+  type Project,
+  type ProjectDetail,
+  type ProjectField,
   type ProjectMetadata,
-  type ProjectQuery,
-  ProjectService,
-  type ProjectView,
+  projectNameOf,
+  type Visibility,
   validateMetadata,
-} from './project.service.js';
+} from './project.model.js';
+export { type ProjectListQuery, type Statistics, visibleCondition } from './project.repo.js';
+export { ProjectService } from './project.service.js';
 export { ProjectRole, projectRoleIds, roleNames } from './roles.js';

@@ -1,9 +1,11 @@
+export type { Repository, RepositoryField, RepositoryMatch } from './repository.model.js';
 export {
   ensureRepository,
   findRepositoryId,
   listRepositoryNames,
-  projectNameOf,
   requireProject,
   storedSizes,
   touchRepository,
 } from './repository.repo.js';
+export { type RepositoryQuery, RepositoryService } from './repository.service.js';
+export { artifactCounts } from './repository-list.repo.js';

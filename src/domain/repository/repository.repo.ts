@@ -1,17 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import { type Database, prepared } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
+import { projectNameOf } from '../project/index.js';
 
 type Db = Kysely<Database>;
-
-/**
- * The name of the project that owns a repository: its name's first path component. This is the one
- * place that reads a repository name this way; a repository row records the result as `project_id`.
- */
-export function projectNameOf(repository: string): string {
-  const slash = repository.indexOf('/');
-  return slash < 0 ? repository : repository.slice(0, slash);
-}
 
 const projectIdQuery = prepared((db: Db, name: string) =>
   db.selectFrom('projects').select('id').where('name', '=', name),

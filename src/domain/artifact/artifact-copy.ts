@@ -1,0 +1,68 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/index.js';
+import { BerthError } from '../../lib/errors.js';
+import { linkBlob } from '../blob/blob.repo.js';
+import { accessoryDigests, insertManifest, manifestId, upsertTag } from '../manifest/manifest.repo.js';
+import { ensureRepository, touchRepository } from '../repository/index.js';
+import { storedManifest, tagsOn } from './artifact.repo.js';
+
+/**
+ * Copies an artifact into another repository as Harbor's CopyArtifact does: an index's children
+ * first, then the artifact, then its accessories (signatures, SBOMs), each with its tags and the
+ * blob links it needs; what the destination holds already is kept. Blob data is shared, never
+ * copied. Labels and scan reports stay behind. Returns the digests copied, the artifact's last.
+ */
+export async function copyArtifact(
+  db: Kysely<Database>,
+  source: { readonly repositoryId: number; readonly digest: string },
+  destination: string,
+  now: number,
+): Promise<string[]> {
+  const root = await storedManifest(db, source.repositoryId, source.digest);
+  if (!root) throw new BerthError('NOT_FOUND', `artifact ${source.digest} not found`);
+  if (!root.topLevel && root.subjectDigest !== null)
+    throw new BerthError('FORBIDDEN', "the operation isn't supported for an artifact accessory");
+  return db.transaction().execute(async (tx) => {
+    const target = await ensureRepository(tx, destination, now);
+    const copied: string[] = [];
+    const seen = new Set<string>();
+    const copy = async (digest: string, trx: Transaction<Database>): Promise<void> => {
+      if (seen.has(digest)) return;
+      seen.add(digest);
+      const manifest = await storedManifest(trx, source.repositoryId, digest);
+      if (!manifest) return;
+      for (const child of manifest.children) await copy(child, trx);
+      if ((await manifestId(trx, target, digest)) === undefined) {
+        for (const blob of manifest.blobs) await linkBlob(trx, target, blob, now);
+        await insertManifest(
+          trx,
+          {
+            repository_id: target,
+            digest,
+            media_type: manifest.mediaType,
+            artifact_type: manifest.artifactType,
+            config_media_type: manifest.configMediaType,
+            size: manifest.size,
+            content: manifest.content,
+            subject_digest: manifest.subjectDigest,
+            annotations: manifest.annotations,
+            created_at: now,
+          },
+          [
+            ...manifest.blobs.map((d) => ({ digest: d, kind: 'blob' as const })),
+            ...manifest.children.map((d) => ({ digest: d, kind: 'manifest' as const })),
+          ],
+        );
+        copied.push(digest);
+      }
+      for (const tag of await tagsOn(trx, source.repositoryId, [digest]))
+        await upsertTag(trx, target, tag.name, digest, now);
+      for (const accessory of await accessoryDigests(trx, source.repositoryId, digest))
+        await copy(accessory, trx);
+    };
+    await copy(source.digest, tx);
+    await touchRepository(tx, target, now);
+    // The artifact asked for is reported last (after what it is made of), even when it was there before.
+    return [...copied.filter((d) => d !== source.digest), source.digest];
+  });
+}

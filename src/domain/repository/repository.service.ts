@@ -1,0 +1,63 @@
+import { BerthError } from '../../lib/errors.js';
+import { assertRepositoryName } from '../../lib/names.js';
+import type { ServiceContext } from '../context.js';
+import type { Listed, PageRequest } from '../pagination.js';
+import { type Project, type Visibility, visibleCondition } from '../project/index.js';
+import type { Filters, Sort } from '../query.js';
+import type { Repository, RepositoryField, RepositoryMatch } from './repository.model.js';
+import {
+  deleteRepositoryRows,
+  listRepositories,
+  repositoryByName,
+  searchRepositories,
+  setDescription,
+} from './repository-list.repo.js';
+
+export interface RepositoryQuery extends PageRequest {
+  readonly filters: Filters<RepositoryField>;
+  readonly sorts: readonly Sort<RepositoryField>[];
+}
+
+/** Repositories as the management API lists, shows, describes and deletes them. */
+export class RepositoryService {
+  constructor(private readonly ctx: Pick<ServiceContext, 'db'>) {}
+
+  /** The repositories of one project. */
+  inProject(project: Project, query: RepositoryQuery): Promise<Listed<Repository>> {
+    return listRepositories(this.ctx.db, { ...query, projectId: project.id });
+  }
+
+  /** Repositories across every project the caller can see (undefined visibility: all). */
+  visible(visibility: Visibility | undefined, query: RepositoryQuery): Promise<Listed<Repository>> {
+    return listRepositories(this.ctx.db, {
+      ...query,
+      visible: visibility ? visibleCondition('p', visibility) : undefined,
+    });
+  }
+
+  async get(name: string): Promise<Repository> {
+    assertRepositoryName(name);
+    const repository = await repositoryByName(this.ctx.db, name);
+    if (!repository) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
+    return repository;
+  }
+
+  async describe(name: string, description: string): Promise<void> {
+    await setDescription(this.ctx.db, (await this.get(name)).id, description);
+  }
+
+  /** Removes the repository with every artifact and tag; blob data stays for garbage collection. */
+  async delete(name: string): Promise<void> {
+    await deleteRepositoryRows(this.ctx.db, (await this.get(name)).id);
+  }
+
+  /** Repositories whose name contains the text, among those the caller can see. */
+  search(text: string, visibility: Visibility | undefined, limit: number): Promise<RepositoryMatch[]> {
+    return searchRepositories(
+      this.ctx.db,
+      text,
+      visibility ? visibleCondition('p', visibility) : undefined,
+      limit,
+    );
+  }
+}
