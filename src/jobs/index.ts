@@ -1,3 +1,3 @@
-export { type Scheduled, schedule } from './cron.js';
+export { lastRun, parseCron, type Scheduled, type ScheduleOptions, schedule } from './cron.js';
 export { type EnqueueOptions, type Job, JobQueue, type QueueOptions } from './queue.js';
 export { type JobHandler, JobRunner, type RunnerOptions } from './runner.js';

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, Dialect } from '../db/index.js';
+import { type Job, QueueRepo } from './queue.repo.js';
 
-export interface Job {
-  readonly id: number;
-  readonly kind: string;
-  readonly payload: unknown;
-  readonly attempts: number;
-}
+export type { Job };
 
 export interface EnqueueOptions {
   /**
@@ -15,6 +11,8 @@ export interface EnqueueOptions {
    * working from what the new job is about (a rescan after a database update, say).
    */
   readonly dedupeKey?: string;
+  /** The run the job belongs to: `cancel(batch)` takes the run's waiting jobs off the queue. */
+  readonly batch?: string;
   readonly runAfter?: number;
   readonly maxAttempts?: number;
 }
@@ -33,101 +31,66 @@ export interface QueueOptions {
  */
 export class JobQueue {
   readonly owner = randomUUID();
+  private readonly repo: QueueRepo;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly options: QueueOptions,
-  ) {}
+  ) {
+    this.repo = new QueueRepo(db, options.dialect);
+  }
 
   /** Adds a job; returns false when a job with the same dedupe key is already waiting to run. */
   async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}): Promise<boolean> {
     const now = this.options.now();
-    const values = {
-      kind,
-      payload: JSON.stringify(payload),
-      dedupe_key: options.dedupeKey ?? null,
-      status: 'queued' as const,
-      max_attempts: options.maxAttempts ?? 3,
-      run_after: options.runAfter ?? now,
-      created_at: now,
-      updated_at: now,
-    };
-    if (options.dedupeKey === undefined) {
-      await this.db.insertInto('jobs').values(values).execute();
-      return true;
-    }
-    const key = options.dedupeKey;
-    const result = await sql`
-      insert into jobs (kind, payload, dedupe_key, status, max_attempts, run_after, created_at, updated_at)
-      select ${values.kind}, ${values.payload}, ${key}, 'queued', cast(${values.max_attempts} as integer),
-        cast(${values.run_after} as bigint), cast(${now} as bigint), cast(${now} as bigint)
-      where not exists (select 1 from jobs where dedupe_key = ${key} and status = 'queued')`.execute(this.db);
-    return Number(result.numAffectedRows ?? 0) > 0;
+    return this.repo.insert(
+      {
+        kind,
+        payload,
+        dedupeKey: options.dedupeKey,
+        batch: options.batch,
+        maxAttempts: options.maxAttempts ?? 3,
+        runAfter: options.runAfter ?? now,
+      },
+      now,
+    );
   }
 
   /** Takes up to `limit` ready jobs of these kinds for this worker. */
   async claim(kinds: readonly string[], limit: number): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
     const now = this.options.now();
-    const lock = this.options.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-    const result = await sql<{ id: number; kind: string; payload: string; attempts: number }>`
-      update jobs set status = 'running', attempts = attempts + 1, lease_until = ${now + this.options.leaseMs},
-        lease_owner = ${this.owner}, updated_at = ${now}
-      where id in (
-        select id from jobs
-        where kind in (${sql.join(kinds)})
-          and ((status = 'queued' and run_after <= ${now}) or (status = 'running' and lease_until < ${now}))
-        order by run_after, id
-        limit ${limit} ${lock}
-      )
-      returning id, kind, payload, attempts`.execute(this.db);
-    return result.rows.map((r) => ({
-      id: Number(r.id),
-      kind: r.kind,
-      payload: JSON.parse(r.payload),
-      attempts: Number(r.attempts),
-    }));
+    return this.repo.claim(kinds, limit, this.owner, now, now + this.options.leaseMs);
   }
 
   async complete(job: Job): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ status: 'done', lease_until: null, updated_at: this.options.now() })
-      .where('id', '=', job.id)
-      .where('lease_owner', '=', this.owner)
-      .execute();
+    await this.repo.complete(job.id, this.owner, this.options.now());
   }
 
   /** Records the failure; the job runs again after a back-off until it has used its attempts. */
   async fail(job: Job, error: unknown): Promise<void> {
     const now = this.options.now();
     const message = error instanceof Error ? error.message : String(error);
-    const row = await this.db
-      .selectFrom('jobs')
-      .select(['max_attempts'])
-      .where('id', '=', job.id)
-      .executeTakeFirst();
-    const retry = row !== undefined && job.attempts < row.max_attempts;
-    await this.db
-      .updateTable('jobs')
-      .set({
-        status: retry ? 'queued' : 'failed',
-        run_after: retry ? now + 1000 * 2 ** job.attempts : now,
-        lease_until: null,
-        last_error: message.slice(0, 2000),
-        updated_at: now,
-      })
-      .where('id', '=', job.id)
-      .where('lease_owner', '=', this.owner)
-      .execute();
+    const maxAttempts = await this.repo.maxAttempts(job.id);
+    const retry = maxAttempts !== undefined && job.attempts < maxAttempts;
+    await this.repo.fail(
+      job.id,
+      this.owner,
+      { retry, runAfter: retry ? now + 1000 * 2 ** job.attempts : now, error: message.slice(0, 2000) },
+      now,
+    );
+  }
+
+  /**
+   * Takes the batch's waiting jobs off the queue and answers their payloads; jobs already running
+   * finish (a worker is not interrupted).
+   */
+  async cancel(batch: string): Promise<unknown[]> {
+    return this.repo.cancelQueued(batch);
   }
 
   /** Removes finished jobs older than the cutoff. */
   async purge(before: number): Promise<void> {
-    await this.db
-      .deleteFrom('jobs')
-      .where('status', 'in', ['done', 'failed'])
-      .where('updated_at', '<', before)
-      .execute();
+    await this.repo.purge(before);
   }
 }
