@@ -2,8 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 
-/** What a process may remember that another process can change. */
-export type CacheTopic = 'credentials';
+/**
+ * What a process may remember that another process can change: credentials and permissions; the
+ * schedules of recurring work (each process arms its own timers from the stored schedule).
+ */
+export type CacheTopic = 'credentials' | 'schedules';
 
 export interface CacheSignalOptions {
   /** How often every process reads the topics' versions: a change reaches it within this. */

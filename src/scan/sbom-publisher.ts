@@ -11,6 +11,7 @@ import {
   spdxDocument,
   spdxMediaType,
 } from './sbom.js';
+import { storedManifest } from './scan.repo.js';
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 const emptyConfig = { mediaType: 'application/vnd.oci.empty.v1+json', bytes: Buffer.from('{}') };
@@ -31,15 +32,9 @@ export class SbomPublisher {
 
   /** Publishes both documents as referrers of the manifest; returns their manifest digests. */
   async publish(repository: string, digest: string, input: SbomInput): Promise<string[]> {
-    const subject = await this.ctx.db
-      .selectFrom('manifests as m')
-      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-      .select(['m.media_type', 'm.size', 'm.created_at'])
-      .where('r.name', '=', repository)
-      .where('m.digest', '=', digest)
-      .executeTakeFirst();
+    const subject = await storedManifest(this.ctx.db, repository, digest);
     if (!subject) throw new Error(`manifest ${digest} is not in ${repository}`);
-    const about = { repository, digest, created: Number(subject.created_at) };
+    const about = { repository, digest, created: subject.createdAt.getTime() };
     const documents: [string, Record<string, unknown>][] = [
       [spdxMediaType, spdxDocument(about, input, `${this.tool.name}-${this.tool.version}`)],
       [cyclonedxMediaType, cyclonedxDocument(about, input, this.tool)],
@@ -55,7 +50,7 @@ export class SbomPublisher {
           artifactType: mediaType,
           config: { mediaType: emptyConfig.mediaType, ...config },
           layers: [{ mediaType, ...layer }],
-          subject: { mediaType: subject.media_type, digest, size: Number(subject.size) },
+          subject: { mediaType: subject.mediaType, digest, size: subject.size },
           annotations: { 'org.opencontainers.image.created': new Date(about.created).toISOString() },
         }),
       );

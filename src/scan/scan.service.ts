@@ -1,71 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { builtInScannerId } from '../db/index.js';
 import type { ServiceContext } from '../domain/context.js';
 import { parseDigest } from '../lib/digest.js';
 import { blobKey } from '../storage/index.js';
 import { type DetectedPackage, detectPackages, scanSelector } from './detect.js';
-import type { OperatingSystem } from './detectors/os-release.js';
-import { type LayerRef, readImageFiles } from './layers.js';
+import { readImageFiles } from './layers.js';
 import { type Finding, findVulnerabilities } from './matcher.js';
+import type {
+  ScanAttempt,
+  ScanDetails,
+  ScanObserver,
+  ScanReport,
+  ScanTarget,
+  StoredManifest,
+  VulnerabilitySummary,
+} from './scan.model.js';
+import * as repo from './scan.repo.js';
+import { builtInScannerId } from './scanners/registrations.repo.js';
 import { type Severity, severities } from './vulndb/cvss.js';
 import type { VulnDbService } from './vulndb/vulndb.service.js';
 
-export type ScanStatus = 'Pending' | 'Running' | 'Success' | 'Error';
-
-export interface ScannerInfo {
-  readonly name: string;
-  readonly vendor: string;
-  readonly version: string;
-}
-
-export interface VulnerabilitySummary {
-  readonly total: number;
-  readonly fixable: number;
-  readonly summary: Partial<Record<Severity, number>>;
-  /** The scanner that made the report, as it named itself (an external adapter). */
-  readonly scanner?: ScannerInfo | undefined;
-}
-
-export interface ScanReport {
-  readonly digest: string;
-  readonly reportId: string;
-  /** The scanner registration's id. */
-  readonly scanner: string;
-  readonly status: ScanStatus;
-  /** The highest severity found; None when nothing was. */
-  readonly severity: Severity;
-  readonly summary: VulnerabilitySummary;
-  readonly startedAt: number;
-  readonly finishedAt: number | undefined;
-  readonly error: string | undefined;
-}
-
-export interface ScanDetails {
-  readonly os: OperatingSystem | undefined;
-  /** The packages found (an external scanner's reports list none). */
-  readonly packages: DetectedPackage[];
-  readonly findings: Finding[];
-  /** The scanner as its report named it (an external adapter's name, vendor and version). */
-  readonly scanner?: ScannerInfo | undefined;
-}
-
-export interface StoredManifest {
-  readonly mediaType: string;
-  readonly json: {
-    readonly manifests?: { digest: string; mediaType?: string }[];
-    readonly layers?: LayerRef[];
-  };
-}
-
-/** A scan under way: what `begin` noted, for `succeed` or `fail` to finish. */
-export interface ScanAttempt {
-  readonly digest: string;
-  readonly scanner: string;
-  readonly reportId: string;
-  readonly startedAt: number;
-  /** The digest had a successful report, which stands until this attempt succeeds. */
-  readonly rescan: boolean;
-}
+export type {
+  ScanAttempt,
+  ScanDetails,
+  ScannerInfo,
+  ScanObserver,
+  ScanReport,
+  ScanStatus,
+  ScanTarget,
+  StoredManifest,
+  VulnerabilitySummary,
+} from './scan.model.js';
 
 const layerTypes = /(\.tar|tar\.gzip|\.tar\+gzip|\.tar\+zstd)$/;
 
@@ -99,31 +63,35 @@ function summarize(findings: readonly Finding[]): {
  * report is the union of its children's). External scanners store their reports here too.
  */
 export class ScanService {
+  private readonly observers: ScanObserver[] = [];
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly vulndb: VulnDbService,
   ) {}
+
+  /** Tells `observer` when scans begin and end (whoever queued them). */
+  observe(observer: ScanObserver): void {
+    this.observers.push(observer);
+  }
 
   /**
    * Marks the digest as waiting for a scan (the overview shows Pending until it runs). A digest with a
    * successful report keeps it until the new scan succeeds: the policy gate goes on judging by it.
    */
   async markPending(digest: string, scanner: string): Promise<void> {
-    const now = this.ctx.now();
-    const values = {
+    await repo.markReportPending(this.ctx.db, digest, scanner, {
       report_id: randomUUID(),
       status: 'Pending',
-      started_at: now,
+      started_at: this.ctx.now(),
       finished_at: null,
       error: null,
-    };
-    await this.ctx.db
-      .insertInto('scan_reports')
-      .values({ digest, scanner, ...values })
-      .onConflict((oc) =>
-        oc.columns(['digest', 'scanner']).doUpdateSet(values).where('scan_reports.status', '!=', 'Success'),
-      )
-      .execute();
+    });
+  }
+
+  /** A Pending report whose scan was taken off the queue ends as Stopped (a standing report stays). */
+  async markStopped(digest: string, scanner: string): Promise<void> {
+    await repo.stopPendingReport(this.ctx.db, digest, scanner, this.ctx.now());
   }
 
   /** Notes that a scan of the digest started (Running, unless a successful report stands meanwhile). */
@@ -136,7 +104,7 @@ export class ScanService {
       rescan: (await this.report(digest, scanner))?.status === 'Success',
     };
     if (!attempt.rescan) {
-      await this.store(digest, scanner, {
+      await repo.storeReport(this.ctx.db, digest, scanner, {
         report_id: attempt.reportId,
         status: 'Running',
         started_at: attempt.startedAt,
@@ -144,13 +112,14 @@ export class ScanService {
         error: null,
       });
     }
+    for (const observer of this.observers) await observer.began(attempt);
     return attempt;
   }
 
   /** Stores the attempt's findings as the digest's report. */
   async succeed(attempt: ScanAttempt, details: ScanDetails): Promise<void> {
     const { severity, summary } = summarize(details.findings);
-    await this.store(attempt.digest, attempt.scanner, {
+    await repo.storeReport(this.ctx.db, attempt.digest, attempt.scanner, {
       report_id: attempt.reportId,
       status: 'Success',
       severity,
@@ -160,26 +129,28 @@ export class ScanService {
       finished_at: this.ctx.now(),
       error: null,
     });
+    for (const observer of this.observers) await observer.ended(attempt, 'Success');
   }
 
   /** Records the failure: beside the last successful report on a rescan, as an Error report otherwise. */
   async fail(attempt: ScanAttempt, message: string): Promise<void> {
     if (attempt.rescan) {
-      await this.ctx.db
-        .updateTable('scan_reports')
-        .set({ error: `the last rescan failed: ${message}`.slice(0, 2000) })
-        .where('digest', '=', attempt.digest)
-        .where('scanner', '=', attempt.scanner)
-        .execute();
-      return;
+      await repo.noteReportError(
+        this.ctx.db,
+        attempt.digest,
+        attempt.scanner,
+        `the last rescan failed: ${message}`.slice(0, 2000),
+      );
+    } else {
+      await repo.storeReport(this.ctx.db, attempt.digest, attempt.scanner, {
+        report_id: attempt.reportId,
+        status: 'Error',
+        started_at: attempt.startedAt,
+        finished_at: this.ctx.now(),
+        error: message.slice(0, 2000),
+      });
     }
-    await this.store(attempt.digest, attempt.scanner, {
-      report_id: attempt.reportId,
-      status: 'Error',
-      started_at: attempt.startedAt,
-      finished_at: this.ctx.now(),
-      error: message.slice(0, 2000),
-    });
+    for (const observer of this.observers) await observer.ended(attempt, 'Error');
   }
 
   /** Scans the artifact with this digest in the repository with the built-in scanner and stores the report. */
@@ -198,45 +169,16 @@ export class ScanService {
     return (await this.reports([digest], scanner)).get(digest);
   }
 
-  async reports(digests: readonly string[], scanner: string): Promise<Map<string, ScanReport>> {
-    if (digests.length === 0) return new Map();
-    const rows = await this.ctx.db
-      .selectFrom('scan_reports')
-      .selectAll()
-      .where('scanner', '=', scanner)
-      .where('digest', 'in', [...new Set(digests)])
-      .execute();
-    return new Map(
-      rows.map((r) => [
-        r.digest,
-        {
-          digest: r.digest,
-          reportId: r.report_id,
-          scanner: r.scanner,
-          status: r.status as ScanStatus,
-          severity: r.severity as Severity,
-          summary: JSON.parse(r.summary) as VulnerabilitySummary,
-          startedAt: Number(r.started_at),
-          finishedAt: r.finished_at === null ? undefined : Number(r.finished_at),
-          error: r.error ?? undefined,
-        },
-      ]),
-    );
+  reports(digests: readonly string[], scanner: string): Promise<Map<string, ScanReport>> {
+    return repo.reportsOf(this.ctx.db, digests, scanner);
   }
 
-  /** Scans the artifact now: its OS, packages and findings (an index: the union of its children's). */
   /** The manifest's media type and content as stored in the repository. */
   async manifest(repository: string, digest: string): Promise<StoredManifest> {
-    const manifest = await this.ctx.db
-      .selectFrom('manifests as m')
-      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-      .select(['m.content', 'm.media_type'])
-      .where('r.name', '=', repository)
-      .where('m.digest', '=', digest)
-      .executeTakeFirst();
+    const manifest = await repo.storedManifest(this.ctx.db, repository, digest);
     if (!manifest) throw new Error(`manifest ${digest} is not in ${repository}`);
     return {
-      mediaType: manifest.media_type,
+      mediaType: manifest.mediaType,
       json: JSON.parse(manifest.content.toString('utf8')) as StoredManifest['json'],
     };
   }
@@ -273,61 +215,18 @@ export class ScanService {
   }
 
   /** Every image and index in the registry (not their referrers), each with one repository that holds it. */
-  async allArtifacts(): Promise<{ repository: string; digest: string }[]> {
-    const rows = await this.ctx.db
-      .selectFrom('manifests as m')
-      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-      .select(['m.digest', (eb) => eb.fn.min('r.name').as('repository')])
-      .where('m.subject_digest', 'is', null)
-      .groupBy('m.digest')
-      .execute();
-    return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
+  allArtifacts(): Promise<ScanTarget[]> {
+    return repo.allArtifacts(this.ctx.db);
   }
 
   /** Every digest with a built-in scanner's report, and one repository that holds it (where a rescan reads it from). */
-  async scannedArtifacts(): Promise<{ repository: string; digest: string }[]> {
-    const rows = await this.ctx.db
-      .selectFrom('scan_reports as s')
-      .innerJoin('manifests as m', 'm.digest', 's.digest')
-      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-      .select(['s.digest', (eb) => eb.fn.min('r.name').as('repository')])
-      .where('s.scanner', '=', builtInScannerId)
-      .groupBy('s.digest')
-      .execute();
-    return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
+  scannedArtifacts(): Promise<ScanTarget[]> {
+    return repo.scannedArtifacts(this.ctx.db, builtInScannerId);
   }
 
   /** The stored findings of the digest's last successful scan. */
-  async storedDetails(digest: string, scanner: string): Promise<ScanDetails | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('scan_reports')
-      .select('report')
-      .where('digest', '=', digest)
-      .where('scanner', '=', scanner)
-      .where('status', '=', 'Success')
-      .executeTakeFirst();
-    return row?.report ? (JSON.parse(row.report) as ScanDetails) : undefined;
-  }
-
-  private async store(
-    digest: string,
-    scanner: string,
-    values: {
-      report_id: string;
-      status: ScanStatus;
-      started_at: number;
-      finished_at: number | null;
-      error: string | null;
-      severity?: string;
-      summary?: string;
-      report?: string;
-    },
-  ): Promise<void> {
-    await this.ctx.db
-      .insertInto('scan_reports')
-      .values({ digest, scanner, ...values })
-      .onConflict((oc) => oc.columns(['digest', 'scanner']).doUpdateSet(values))
-      .execute();
+  storedDetails(digest: string, scanner: string): Promise<ScanDetails | undefined> {
+    return repo.successfulDetails(this.ctx.db, digest, scanner);
   }
 }
 

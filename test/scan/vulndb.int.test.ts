@@ -147,7 +147,7 @@ describe('vulnerability database: OSV import and matching', () => {
       updated: 1,
       unchanged: 5,
     });
-    expect(await service.status()).toEqual([{ source: 'Mixed', importedAt: clock, records: 6 }]);
+    expect(await service.status()).toEqual([{ source: 'Mixed', importedAt: new Date(clock), records: 6 }]);
   });
 
   it('changes nothing when an archive is broken, and names the bad member', async () => {

@@ -1,6 +1,5 @@
 import type { Access, TokenService } from '../../auth/index.js';
 import { scannerPrefix } from '../../auth/index.js';
-import type { ScannerRegistration } from '../../db/index.js';
 import type { Finding } from '../matcher.js';
 import { type ScanAttempt, type ScanDetails, type ScanService, union } from '../scan.service.js';
 import type { Severity } from '../vulndb/cvss.js';
@@ -11,6 +10,7 @@ import {
   type AdapterVulnerability,
   reportMediaTypes,
 } from './adapter-client.js';
+import type { ScannerRegistration } from './registration.model.js';
 import { endpointOf, type ScannerRegistrations } from './registrations.js';
 
 export interface ExternalScanOptions {
@@ -169,7 +169,7 @@ export class ExternalScanner {
           throw new Error(`the scanner ${registration.name} does not scan ${target.mediaType}`);
       }
       const registry = {
-        url: this.options.registryUrl(registration.use_internal_addr === 1),
+        url: this.options.registryUrl(registration.useInternalAddr),
         authorization: await this.authorization(registration, metadata, repository),
       };
       for (const target of targets) {

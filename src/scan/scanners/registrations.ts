@@ -1,30 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { builtInScannerId, type ScannerRegistration } from '../../db/index.js';
 import type { ServiceContext } from '../../domain/context.js';
-import { countAndPage, type Listed } from '../../domain/pagination.js';
-import { matchesText, type TextFilter } from '../../domain/query.js';
+import type { Listed } from '../../domain/pagination.js';
 import { BerthError } from '../../lib/errors.js';
 import type { VulnDbService } from '../vulndb/vulndb.service.js';
 import type { AdapterClient, AdapterEndpoint, AdapterMetadata } from './adapter-client.js';
+import type { RegistrationInput, RegistrationQuery, ScannerRegistration } from './registration.model.js';
+import * as repo from './registrations.repo.js';
+import { builtInScannerId } from './registrations.repo.js';
 
+export type { RegistrationInput, RegistrationQuery, ScannerRegistration };
 export { builtInScannerId };
-
-export interface RegistrationInput {
-  readonly name: string;
-  readonly description?: string | undefined;
-  readonly url: string;
-  readonly auth?: string | undefined;
-  readonly access_credential?: string | undefined;
-  readonly skip_certVerify?: boolean | undefined;
-  readonly use_internal_addr?: boolean | undefined;
-  readonly disabled?: boolean | undefined;
-}
-
-export interface RegistrationFilter {
-  readonly name?: TextFilter | undefined;
-  readonly description?: TextFilter | undefined;
-  readonly url?: TextFilter | undefined;
-}
 
 /** A registration's adapter as last seen: its metadata, or why it could not be reached. */
 export interface AdapterHealth {
@@ -49,8 +34,8 @@ const healthTimeoutMs = 3_000;
 export const endpointOf = (r: ScannerRegistration): AdapterEndpoint => ({
   url: r.url,
   auth: r.auth,
-  accessCredential: r.access_credential,
-  skipCertVerify: r.skip_cert_verify === 1,
+  accessCredential: r.accessCredential,
+  skipCertVerify: r.skipCertVerify,
 });
 
 function validate(input: RegistrationInput): void {
@@ -85,32 +70,12 @@ export class ScannerRegistrations {
     private readonly version: string,
   ) {}
 
-  async list(
-    filter: RegistrationFilter,
-    sort: { column: 'name' | 'url' | 'created_at'; desc: boolean } | undefined,
-    page: number,
-    pageSize: number,
-  ): Promise<Listed<ScannerRegistration>> {
-    let base = this.ctx.db.selectFrom('scanner_registrations');
-    for (const key of ['name', 'description', 'url'] as const) {
-      const f = filter[key];
-      if (f) base = base.where(matchesText(key, f));
-    }
-    return countAndPage(base, { page, pageSize }, (q) =>
-      q
-        .selectAll()
-        .orderBy(sort?.column ?? 'created_at', sort?.desc ? 'desc' : 'asc')
-        .orderBy('uuid')
-        .execute(),
-    );
+  list(query: RegistrationQuery): Promise<Listed<ScannerRegistration>> {
+    return repo.listRegistrations(this.ctx.db, query);
   }
 
-  async find(uuid: string): Promise<ScannerRegistration | undefined> {
-    return this.ctx.db
-      .selectFrom('scanner_registrations')
-      .selectAll()
-      .where('uuid', '=', uuid)
-      .executeTakeFirst();
+  find(uuid: string): Promise<ScannerRegistration | undefined> {
+    return repo.registrationById(this.ctx.db, uuid);
   }
 
   async get(uuid: string): Promise<ScannerRegistration> {
@@ -122,27 +87,21 @@ export class ScannerRegistrations {
   async create(input: RegistrationInput): Promise<ScannerRegistration> {
     validate(input);
     await this.assertUnique(input, undefined);
-    const now = this.ctx.now();
-    const row = await this.ctx.db
-      .insertInto('scanner_registrations')
-      .values({
-        uuid: randomUUID(),
+    return repo.insertRegistration(
+      this.ctx.db,
+      randomUUID(),
+      {
         name: input.name,
         description: input.description ?? '',
         url: input.url,
         auth: input.auth ?? '',
-        access_credential: input.auth ? (input.access_credential ?? '') : '',
-        skip_cert_verify: input.skip_certVerify ? 1 : 0,
-        use_internal_addr: input.use_internal_addr ? 1 : 0,
-        disabled: input.disabled ? 1 : 0,
-        is_default: 0,
-        immutable: 0,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return row;
+        accessCredential: input.auth ? (input.access_credential ?? '') : '',
+        skipCertVerify: input.skip_certVerify ?? false,
+        useInternalAddr: input.use_internal_addr ?? false,
+        disabled: input.disabled ?? false,
+      },
+      this.ctx.now(),
+    );
   }
 
   /**
@@ -151,48 +110,46 @@ export class ScannerRegistrations {
    */
   async update(uuid: string, input: RegistrationInput): Promise<ScannerRegistration> {
     const current = await this.get(uuid);
-    if (current.immutable === 1)
+    if (current.immutable)
       throw new BerthError('FORBIDDEN', `the scanner ${current.name} is built in and cannot be changed`);
     validate(input);
     await this.assertUnique(input, uuid);
-    if (input.disabled && current.is_default === 1)
+    if (input.disabled && current.isDefault)
       throw new BerthError(
         'PRECONDITION_FAILED',
         `the scanner ${current.name} is the system default; make another scanner the default before disabling it`,
       );
     const auth = input.auth ?? '';
-    const credential = auth === '' ? '' : input.access_credential || current.access_credential;
-    const row = await this.ctx.db
-      .updateTable('scanner_registrations')
-      .set({
+    const updated = await repo.updateRegistration(
+      this.ctx.db,
+      uuid,
+      {
         name: input.name,
         description: input.description ?? '',
         url: input.url,
         auth,
-        access_credential: credential,
-        skip_cert_verify: input.skip_certVerify ? 1 : 0,
-        use_internal_addr: input.use_internal_addr ? 1 : 0,
-        disabled: input.disabled ? 1 : 0,
-        updated_at: this.ctx.now(),
-      })
-      .where('uuid', '=', uuid)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+        accessCredential: auth === '' ? '' : input.access_credential || current.accessCredential,
+        skipCertVerify: input.skip_certVerify ?? false,
+        useInternalAddr: input.use_internal_addr ?? false,
+        disabled: input.disabled ?? false,
+      },
+      this.ctx.now(),
+    );
     this.seen.delete(uuid);
-    return row;
+    return updated;
   }
 
   /** Removes a registration; projects that chose it fall back to the system default. */
   async delete(uuid: string): Promise<ScannerRegistration> {
     const current = await this.get(uuid);
-    if (current.immutable === 1)
+    if (current.immutable)
       throw new BerthError('FORBIDDEN', `the scanner ${current.name} is built in and cannot be removed`);
-    if (current.is_default === 1)
+    if (current.isDefault)
       throw new BerthError(
         'PRECONDITION_FAILED',
         `the scanner ${current.name} is the system default; make another scanner the default first`,
       );
-    await this.ctx.db.deleteFrom('scanner_registrations').where('uuid', '=', uuid).execute();
+    await repo.deleteRegistration(this.ctx.db, uuid);
     this.seen.delete(uuid);
     return current;
   }
@@ -201,48 +158,33 @@ export class ScannerRegistrations {
   async setDefault(uuid: string, isDefault: boolean): Promise<void> {
     const current = await this.get(uuid);
     if (!isDefault) {
-      if (current.is_default === 1)
+      if (current.isDefault)
         throw new BerthError(
           'INVALID_INPUT',
           'there is always a default scanner: make another scanner the default instead',
         );
       return;
     }
-    if (current.disabled === 1)
+    if (current.disabled)
       throw new BerthError('PRECONDITION_FAILED', `the scanner ${current.name} is disabled; enable it first`);
-    await this.ctx.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('scanner_registrations')
-        .set({ is_default: 0 })
-        .where('is_default', '=', 1)
-        .where('uuid', '!=', uuid)
-        .execute();
-      await tx
-        .updateTable('scanner_registrations')
-        .set({ is_default: 1, updated_at: this.ctx.now() })
-        .where('uuid', '=', uuid)
-        .execute();
-    });
+    await repo.makeDefault(this.ctx.db, uuid, this.ctx.now());
+  }
+
+  /**
+   * The registration marked as the system default; undefined when none is (Harbor then refuses to
+   * scan all). Berth keeps one marked at all times: the built-in scanner, unless another was chosen.
+   */
+  markedDefault(): Promise<ScannerRegistration | undefined> {
+    return repo.defaultRegistration(this.ctx.db);
   }
 
   async systemDefault(): Promise<ScannerRegistration> {
-    const row = await this.ctx.db
-      .selectFrom('scanner_registrations')
-      .selectAll()
-      .where('is_default', '=', 1)
-      .executeTakeFirst();
-    return row ?? this.get(builtInScannerId);
+    return (await this.markedDefault()) ?? this.get(builtInScannerId);
   }
 
   /** The scanner that scans the project's artifacts: its own choice, else the system default. */
   async forProject(projectId: number): Promise<ScannerRegistration> {
-    const chosen = await this.ctx.db
-      .selectFrom('project_scanners as p')
-      .innerJoin('scanner_registrations as s', 's.uuid', 'p.scanner_uuid')
-      .selectAll('s')
-      .where('p.project_id', '=', projectId)
-      .executeTakeFirst();
-    return chosen ?? this.systemDefault();
+    return (await repo.projectRegistration(this.ctx.db, projectId)) ?? this.systemDefault();
   }
 
   /** Sets the project's scanner (an enabled registration). */
@@ -250,13 +192,9 @@ export class ScannerRegistrations {
     const registration = await this.find(uuid);
     if (!registration)
       throw new BerthError('INVALID_INPUT', `there is no scanner registration ${uuid.slice(0, 64)}`);
-    if (registration.disabled === 1)
+    if (registration.disabled)
       throw new BerthError('PRECONDITION_FAILED', `the scanner ${registration.name} is disabled`);
-    await this.ctx.db
-      .insertInto('project_scanners')
-      .values({ project_id: projectId, scanner_uuid: uuid })
-      .onConflict((oc) => oc.column('project_id').doUpdateSet({ scanner_uuid: uuid }))
-      .execute();
+    await repo.setProjectRegistration(this.ctx.db, projectId, uuid);
   }
 
   /** The adapter's metadata (the built-in scanner's own), fetched now. */
@@ -296,7 +234,7 @@ export class ScannerRegistrations {
 
   private async builtInMetadata(): Promise<AdapterMetadata> {
     const sources = await this.vulndb.status();
-    const updated = Math.max(0, ...sources.map((s) => s.importedAt));
+    const updated = Math.max(0, ...sources.map((s) => s.importedAt.getTime()));
     return {
       scanner: { name: 'Berth', vendor: 'Berth', version: this.version },
       capabilities: [
@@ -324,12 +262,7 @@ export class ScannerRegistrations {
   }
 
   private async assertUnique(input: RegistrationInput, self: string | undefined): Promise<void> {
-    const clash = await this.ctx.db
-      .selectFrom('scanner_registrations')
-      .select(['name', 'url'])
-      .where((eb) => eb.or([eb('name', '=', input.name), eb('url', '=', input.url)]))
-      .$if(self !== undefined, (q) => q.where('uuid', '!=', self as string))
-      .executeTakeFirst();
+    const clash = await repo.clashingRegistration(this.ctx.db, input.name, input.url, self);
     if (clash)
       throw new BerthError(
         'CONFLICT',
