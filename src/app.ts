@@ -13,7 +13,7 @@ import {
   scannerPrefix,
   TokenService,
 } from './auth/index.js';
-import type { Config } from './config/index.js';
+import { type Config, filesystemRoot } from './config/index.js';
 import type { DatabaseHandle } from './db/index.js';
 import { ArtifactService, PullActivity } from './domain/artifact/index.js';
 import { AuditService } from './domain/audit/index.js';
@@ -26,6 +26,7 @@ import { MemberService, ProjectService } from './domain/project/index.js';
 import { RobotService } from './domain/robot/index.js';
 import { SessionService } from './domain/session/index.js';
 import { UploadService } from './domain/upload/index.js';
+import { HealthService, StorageCapacityProbe } from './domain/system/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
 import { JobQueue, JobRunner } from './jobs/index.js';
@@ -73,6 +74,8 @@ export interface Services {
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
   readonly scanners: ScannerRegistrations;
+  readonly health: HealthService;
+  readonly capacity: StorageCapacityProbe;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly authenticator: Authenticator;
@@ -165,6 +168,10 @@ export function createServices(deps: AppDeps, config: Config): Services {
     scans,
     scanScheduler,
     scanners,
+    health: new HealthService(ctx),
+    capacity: new StorageCapacityProbe(
+      config.storage.driver === 'filesystem' ? filesystemRoot(config) : undefined,
+    ),
     listening,
     allowlists,
     policy: new VulnerabilityPolicy(scans, allowlists, scanners),
@@ -290,8 +297,9 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     await api.register(sessionRoutes, { authenticator: services.authenticator, sessions: services.sessions });
     await api.register(apiPlugin, {
       prefix: '/api/v2.0',
-      db: deps.database.db,
-      storage: deps.storage,
+      health: services.health,
+      capacity: services.capacity,
+      storageName: deps.storage.name,
       users: services.users,
       projects: services.projects,
       members: services.members,

@@ -1,8 +1,6 @@
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import type { Authenticator } from '../auth/index.js';
-import type { Database } from '../db/index.js';
 import type { ArtifactService } from '../domain/artifact/index.js';
 import type { AuditService } from '../domain/audit/index.js';
 import type { EventSink } from '../domain/events.js';
@@ -10,6 +8,7 @@ import type { LabelService } from '../domain/label/index.js';
 import type { MemberService, ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
+import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type {
   AllowlistService,
@@ -19,7 +18,6 @@ import type {
   VulnDbService,
   VulnerabilityPolicy,
 } from '../scan/index.js';
-import type { StorageDriver } from '../storage/index.js';
 import { admissionRoutes } from './admission.routes.js';
 import { allowlistRoutes } from './allowlist.routes.js';
 import { artifactLabelRoutes } from './artifact-labels.routes.js';
@@ -40,8 +38,10 @@ import { validatorCompiler } from './validation.js';
 import { vulndbRoutes } from './vulndb.routes.js';
 
 export interface ApiDeps {
-  readonly db: Kysely<Database>;
-  readonly storage: StorageDriver;
+  readonly health: HealthService;
+  readonly capacity: StorageCapacityProbe;
+  /** The storage driver's name (filesystem, s3), as systeminfo shows it. */
+  readonly storageName: string;
   readonly users: UserService;
   readonly projects: ProjectService;
   readonly members: MemberService;

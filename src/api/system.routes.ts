@@ -1,45 +1,33 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
-import type { Database } from '../db/index.js';
+import { Type } from '@sinclair/typebox';
+import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
+import { BerthError } from '../lib/errors.js';
 import type { VulnDbService } from '../scan/index.js';
-import type { StorageDriver } from '../storage/index.js';
-import { GeneralInfo, OverallHealthStatus, ref } from './schemas/index.js';
+import { requireSysAdmin } from './context.js';
+import { generalInfoResponse, healthResponse, volumesResponse } from './presenters/system.js';
+import { errorResponses, GeneralInfo, OverallHealthStatus, ref, SystemInfo } from './schemas/index.js';
 
 export interface SystemRoutesDeps {
+  readonly health: HealthService;
+  readonly capacity: StorageCapacityProbe;
   readonly vulndb: VulnDbService;
-  readonly db: Kysely<Database>;
-  readonly storage: StorageDriver;
+  readonly storageName: string;
   readonly version: string;
   readonly externalUrl: string | undefined;
 }
 
+/** Harbor's health, system information, storage volumes and CA certificate download. */
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesDeps> = async (app, deps) => {
   app.get(
     '/health',
     {
       schema: {
         tags: ['health'],
-        summary: 'Check the status of Berth components',
-        response: { 200: ref(OverallHealthStatus), 503: ref(OverallHealthStatus) },
+        summary: 'Check the status of Berth components (200 even when one is unhealthy, as Harbor)',
+        response: { 200: ref(OverallHealthStatus) },
       },
     },
-    async (_request, reply) => {
-      const check = async (name: string, probe: () => Promise<unknown>) => {
-        try {
-          await probe();
-          return { name, status: 'healthy' };
-        } catch (error) {
-          return { name, status: 'unhealthy', error: (error as Error).message };
-        }
-      };
-      const components = await Promise.all([
-        check('database', () => sql`select 1`.execute(deps.db)),
-        check('storage', () => deps.storage.stat('health-probe')),
-      ]);
-      const healthy = components.every((c) => c.status === 'healthy');
-      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'healthy' : 'unhealthy', components });
-    },
+    async () => healthResponse(await deps.health.check()),
   );
 
   app.get(
@@ -47,31 +35,58 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesDeps> = async (
     {
       schema: {
         tags: ['systeminfo'],
-        summary: 'General system info',
+        summary: 'General system info; anonymous callers get only what the sign-in page needs',
         response: { 200: ref(GeneralInfo) },
       },
     },
     async (request) => {
-      const external = deps.externalUrl || `${request.protocol}://${request.host}`;
-      return {
-        current_time: new Date().toISOString(),
-        registry_url: new URL(external).host,
-        external_url: external,
-        auth_mode: 'db_auth',
-        primary_auth_mode: false,
-        project_creation_restriction: 'everyone',
-        self_registration: false,
-        has_ca_root: false,
-        harbor_version: `berth-${deps.version}`,
-        registry_storage_provider_name: deps.storage.name,
-        read_only: false,
-        notification_enable: false,
-        vulnerability_database: (await deps.vulndb.status()).map((s) => ({
-          source: s.source,
-          imported_at: new Date(s.importedAt).toISOString(),
-          records: s.records,
-        })),
-      };
+      const signedIn = request.security.isAuthenticated;
+      return generalInfoResponse(
+        {
+          externalUrl: deps.externalUrl || `${request.protocol}://${request.host}`,
+          version: deps.version,
+          storageName: deps.storageName,
+          now: new Date(),
+          vulnerabilityDatabase: signedIn ? await deps.vulndb.status() : [],
+        },
+        signedIn,
+      );
+    },
+  );
+
+  app.get(
+    '/systeminfo/volumes',
+    {
+      schema: {
+        tags: ['systeminfo'],
+        summary:
+          "The store's total and free bytes (system administrators): the filesystem store's disk; zeros for S3, whose size Berth cannot tell",
+        response: { 200: ref(SystemInfo), ...errorResponses },
+      },
+    },
+    async (request) => {
+      requireSysAdmin(request);
+      return volumesResponse(await deps.capacity.capacity());
+    },
+  );
+
+  app.get(
+    '/systeminfo/getcert',
+    {
+      schema: {
+        tags: ['systeminfo'],
+        summary: 'The default root CA certificate: Berth has none to offer, so 404 as Harbor without one',
+        response: {
+          200: Type.String({ description: 'the certificate (application/octet-stream)' }),
+          404: errorResponses[404],
+        },
+      },
+    },
+    async () => {
+      throw new BerthError(
+        'NOT_FOUND',
+        'resource not found: cert not found: no CA certificate is configured',
+      );
     },
   );
 };

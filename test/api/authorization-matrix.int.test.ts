@@ -472,6 +472,8 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
   const systemRoutes: Route[] = [
     { need: 'anyone', method: 'GET', path: () => '/health', ok: 200 },
     { need: 'anyone', method: 'GET', path: () => '/systeminfo', ok: 200 },
+    { need: 'anyone', method: 'GET', path: () => '/systeminfo/getcert', ok: 404 },
+    { need: 'sysadmin', method: 'GET', path: () => '/systeminfo/volumes', ok: 200 },
     { need: 'anyone', method: 'GET', path: () => '/projects', ok: 200 },
     { need: 'anyone', method: 'GET', path: () => '/search?q=app', ok: 200 },
     { need: 'authenticated', method: 'GET', path: () => '/statistics', ok: 200 },

@@ -4,29 +4,37 @@ import { Project } from './project.js';
 
 /** Harbor's system info, health, search and statistics shapes. */
 
+/** Harbor's GeneralInfo: every field optional; the protected ones only for signed-in callers. */
 export const GeneralInfo = Type.Object(
   {
-    current_time: time,
-    registry_url: Type.String(),
-    external_url: Type.String(),
-    auth_mode: Type.String(),
-    primary_auth_mode: Type.Boolean(),
-    project_creation_restriction: Type.String(),
-    self_registration: Type.Boolean(),
-    has_ca_root: Type.Boolean(),
-    harbor_version: Type.String(),
-    registry_storage_provider_name: Type.String(),
-    read_only: Type.Boolean(),
-    notification_enable: Type.Boolean(),
-    vulnerability_database: Type.Array(
-      Type.Object({ source: Type.String(), imported_at: time, records: Type.Integer() }),
-      {
+    banner_message: Type.Optional(Type.String()),
+    current_time: Type.Optional(time),
+    registry_url: Type.Optional(Type.String()),
+    external_url: Type.Optional(Type.String()),
+    auth_mode: Type.Optional(Type.String()),
+    primary_auth_mode: Type.Optional(Type.Boolean()),
+    project_creation_restriction: Type.Optional(Type.String()),
+    self_registration: Type.Optional(Type.Boolean()),
+    has_ca_root: Type.Optional(Type.Boolean()),
+    harbor_version: Type.Optional(Type.String()),
+    registry_storage_provider_name: Type.Optional(Type.String()),
+    read_only: Type.Optional(Type.Boolean()),
+    notification_enable: Type.Optional(Type.Boolean()),
+    oidc_provider_name: Type.Optional(Type.String()),
+    vulnerability_database: Type.Optional(
+      Type.Array(Type.Object({ source: Type.String(), imported_at: time, records: Type.Integer() }), {
         description:
-          'Berth: each vulnerability-database source, when it was last imported and its record count',
-      },
+          'Berth (signed-in callers): each vulnerability-database source, when it was last imported and its record count',
+      }),
     ),
   },
   { $id: 'GeneralInfo' },
+);
+
+/** Harbor's SystemInfo: the storage's total and free bytes (one entry; zeros when Berth cannot tell). */
+export const SystemInfo = Type.Object(
+  { storage: Type.Array(Type.Object({ total: Type.Integer(), free: Type.Integer() })) },
+  { $id: 'SystemInfo' },
 );
 
 export const OverallHealthStatus = Type.Object(

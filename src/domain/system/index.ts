@@ -1,0 +1,3 @@
+export { StorageCapacityProbe } from './capacity.js';
+export { HealthService } from './health.service.js';
+export type { ComponentHealth, HealthReport, StorageCapacity } from './system.model.js';
