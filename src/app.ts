@@ -37,8 +37,11 @@ import {
   ExternalScanner,
   SbomPublisher,
   ScannerRegistrations,
+  ScanAllSchedules,
+  ScanAllService,
   ScanScheduler,
   ScanService,
+  scanAllJob,
   scanJob,
   scanReportJob,
   VulnDbService,
@@ -74,6 +77,9 @@ export interface Services {
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
   readonly scanners: ScannerRegistrations;
+  readonly scanAll: ScanAllService;
+  /** The scan-all schedule; its timer is armed with the server. */
+  readonly scanAllSchedules: ScanAllSchedules;
   readonly health: HealthService;
   readonly capacity: StorageCapacityProbe;
   readonly allowlists: AllowlistService;
@@ -159,6 +165,19 @@ export function createServices(deps: AppDeps, config: Config): Services {
   jobs.handle(vulndbUpdateJob, scanScheduler.updateHandler);
   jobs.handle(scanJob, scanScheduler.handler);
   jobs.handle(scanReportJob, scanScheduler.reportHandler);
+  const scanAll = new ScanAllService(ctx, {
+    scans,
+    scheduler: scanScheduler,
+    registrations: scanners,
+    queue,
+  });
+  jobs.handle(scanAllJob, scanAll.handler);
+  const scanAllSchedules = new ScanAllSchedules(ctx, {
+    scanAll,
+    queue,
+    signals: ctx.signals,
+    wake: () => jobs.wake(),
+  });
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
@@ -168,6 +187,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
     scans,
     scanScheduler,
     scanners,
+    scanAll,
+    scanAllSchedules,
     health: new HealthService(ctx),
     capacity: new StorageCapacityProbe(
       config.storage.driver === 'filesystem' ? filesystemRoot(config) : undefined,
@@ -311,6 +332,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scans: services.scans,
       scanScheduler: services.scanScheduler,
       scanners: services.scanners,
+      scanAll: services.scanAll,
+      scanAllSchedules: services.scanAllSchedules,
       allowlists: services.allowlists,
       policy: services.policy,
       vulndb: services.vulndb,

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { buildApp, createServices } from './app.js';
+import { buildApp, createServices, type Services } from './app.js';
 import { type Config, databaseUrl } from './config/index.js';
 import { connectDatabase, migrateToLatest } from './db/index.js';
 import { schedule } from './jobs/index.js';
@@ -18,6 +18,8 @@ export function createLogger(config: Config): Logger {
 export interface RunningServer {
   readonly app: Awaited<ReturnType<typeof buildApp>>;
   readonly url: string;
+  /** The services the server was built from (tests reach the scan-all timer through them). */
+  readonly services: Services;
   /** The first administrator's password when Berth generated it on this start (shown once, never logged). */
   readonly generatedAdminPassword?: string | undefined;
   /** Stops accepting connections, lets in-flight requests finish (up to the shutdown timeout), then closes everything. */
@@ -55,6 +57,8 @@ export async function startServer(config: Config, logger = createLogger(config))
   const url = await app.listen({ host: config.host, port: config.port });
   services.listening.url = url;
   services.signals.start();
+  // After the signals: the timer follows schedule changes made by any process from here on.
+  await services.scanAllSchedules.start();
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 
@@ -69,6 +73,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       try {
         await app.close();
         cron?.stop();
+        services.scanAllSchedules.stop();
         await services.jobs.stop();
         await services.signals.stop();
       } finally {
@@ -81,5 +86,5 @@ export async function startServer(config: Config, logger = createLogger(config))
     })();
     return closing;
   };
-  return { app, url, close, generatedAdminPassword: admin?.generatedPassword };
+  return { app, url, services, close, generatedAdminPassword: admin?.generatedPassword };
 }

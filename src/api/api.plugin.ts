@@ -12,6 +12,8 @@ import type { HealthService, StorageCapacityProbe } from '../domain/system/index
 import type { UserService } from '../domain/user/index.js';
 import type {
   AllowlistService,
+  ScanAllSchedules,
+  ScanAllService,
   ScannerRegistrations,
   ScanScheduler,
   ScanService,
@@ -28,6 +30,7 @@ import { memberRoutes } from './members.routes.js';
 import { projectRoutes } from './projects.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
+import { scanAllRoutes } from './scan-all.routes.js';
 import { scannerRoutes } from './scanners.routes.js';
 import { sharedSchemas } from './schemas/index.js';
 import { searchRoutes } from './search.routes.js';
@@ -53,6 +56,8 @@ export interface ApiDeps {
   readonly scans: ScanService;
   readonly scanScheduler: ScanScheduler;
   readonly scanners: ScannerRegistrations;
+  readonly scanAll: ScanAllService;
+  readonly scanAllSchedules: ScanAllSchedules;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly vulndb: VulnDbService;
@@ -98,4 +103,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(admissionRoutes, deps);
   await app.register(vulndbRoutes, deps);
   await app.register(scannerRoutes, deps);
+  await app.register(scanAllRoutes, deps);
 };

@@ -160,3 +160,56 @@ export const ScannerAdapterMetadata = Type.Object(
   },
   { $id: 'ScannerAdapterMetadata' },
 );
+
+/** Harbor's ScheduleObj: a schedule type and its 6-field cron (seconds first), read in UTC. */
+export const ScheduleObj = Type.Object(
+  {
+    type: Type.Union(
+      [
+        Type.Literal('Hourly'),
+        Type.Literal('Daily'),
+        Type.Literal('Weekly'),
+        Type.Literal('Custom'),
+        Type.Literal('Manual'),
+        Type.Literal('None'),
+        Type.Literal('Schedule'),
+      ],
+      {
+        description:
+          'Manual runs it now (create only), None cancels the schedule; the others schedule it by cron',
+      },
+    ),
+    cron: Type.Optional(
+      Type.String({ maxLength: 256, description: 'six fields, seconds first (always 0): 0 0 0 * * *' }),
+    ),
+    next_scheduled_time: Type.Optional(time),
+  },
+  { $id: 'ScheduleObj' },
+);
+
+/** Harbor's Schedule (of the scan all): the body sent is read for `schedule` alone. */
+export const Schedule = Type.Object(
+  {
+    id: Type.Optional(Type.Integer()),
+    status: Type.Optional(Type.String()),
+    creation_time: Type.Optional(time),
+    update_time: Type.Optional(time),
+    schedule: ref(ScheduleObj),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { $id: 'Schedule' },
+);
+
+/** Harbor's Stats: the progress of the latest scan-all run (its tasks by status). */
+export const Stats = Type.Object(
+  {
+    total: Type.Integer(),
+    completed: Type.Integer(),
+    metrics: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+    ongoing: Type.Boolean(),
+    trigger: Type.Optional(
+      Type.Union([Type.Literal('Manual'), Type.Literal('Schedule'), Type.Literal('Event')]),
+    ),
+  },
+  { $id: 'Stats' },
+);
