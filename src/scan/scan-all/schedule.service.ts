@@ -168,7 +168,8 @@ export class ScanAllSchedules {
       this.ctx.logger.error({ module: 'scan', err: error }, 'failed to read the scan all schedule');
       return;
     }
-    if (cron === this.armed?.cron) return;
+    // Stopped while reading, or nothing changed: no timer to (re)arm.
+    if (!this.started || cron === this.armed?.cron) return;
     this.armed?.timer.stop();
     this.armed =
       cron === undefined ? undefined : { cron, timer: schedule(cron, (at) => this.fire(at), { timezone }) };
