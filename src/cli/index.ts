@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig, redacted } from '../config/index.js';
 import { BerthError } from '../lib/errors.js';
 import { startServer } from '../main.js';
 import { adminCommands } from './admin.js';
@@ -45,11 +45,7 @@ config
   .description('validate the configuration and print it with defaults applied (secrets hidden)')
   .option('-c, --config <file>', 'YAML configuration file')
   .action((options: { config?: string }) => {
-    const loaded = loadConfig({ file: options.config, env: process.env });
-    if (loaded.storage.s3.secretAccessKey) loaded.storage.s3.secretAccessKey = '[hidden]';
-    if (loaded.database.url)
-      loaded.database.url = loaded.database.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:[hidden]@');
-    console.log(JSON.stringify(loaded, null, 2));
+    console.log(JSON.stringify(redacted(loadConfig({ file: options.config, env: process.env })), null, 2));
   });
 
 config

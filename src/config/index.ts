@@ -6,4 +6,5 @@ export {
   type LoadOptions,
   loadConfig,
 } from './load.js';
+export { redacted } from './redact.js';
 export { type Config, ConfigSchema } from './schema.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, databaseUrl, filesystemRoot, loadConfig } from './index.js';
+import { ConfigError, databaseUrl, filesystemRoot, loadConfig, redacted } from './index.js';
 
 function yamlFile(text: string): string {
   const file = path.join(tmpdir(), `berth-config-${process.pid}-${Math.random().toString(36).slice(2)}.yaml`);
@@ -20,6 +20,20 @@ describe('loadConfig', () => {
     expect(databaseUrl(config)).toBe(`sqlite:${path.resolve('data/berth.db')}`);
     expect(filesystemRoot(config)).toBe(path.resolve('data/storage'));
     expect(config.registry.manifestMaxBytes).toBe(4 * 1024 * 1024);
+  });
+
+  it('hides every secret when printed', () => {
+    const config = loadConfig({
+      env: {
+        BERTH_ADMIN_PASSWORD: 'first-admin-secret',
+        BERTH_S3_SECRET_ACCESS_KEY: 'store-secret',
+        BERTH_DATABASE_URL: 'postgres://berth:db-secret@db/berth',
+      },
+    });
+    const printed = JSON.stringify(redacted(config));
+    for (const secret of ['first-admin-secret', 'store-secret', 'db-secret'])
+      expect(printed).not.toContain(secret);
+    expect(config.auth.adminPassword).toBe('first-admin-secret');
   });
 
   it('reads comma-separated lists from the environment', () => {

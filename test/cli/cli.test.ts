@@ -203,12 +203,14 @@ describe('berth CLI', () => {
       BERTH_S3_BUCKET: 'b',
       BERTH_S3_SECRET_ACCESS_KEY: 'very-secret',
       BERTH_DATABASE_URL: 'postgres://berth:hunter2@db/berth',
+      BERTH_ADMIN_PASSWORD: 'first-admin-secret',
     });
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout);
     expect(printed.storage.s3.bucket).toBe('b');
     expect(result.stdout).not.toContain('very-secret');
     expect(result.stdout).not.toContain('hunter2');
+    expect(result.stdout).not.toContain('first-admin-secret');
   });
 
   it('prints the configuration JSON Schema and help for every command', async () => {
