@@ -10,6 +10,7 @@ import {
   CredentialVersions,
   LoginThrottle,
   RegistryAccess,
+  robotMayHold,
   scannerPrefix,
   TokenService,
 } from './auth/index.js';
@@ -22,7 +23,8 @@ import { CacheSignals } from './domain/cache-signals.js';
 import type { ServiceContext } from './domain/context.js';
 import { LabelService } from './domain/label/index.js';
 import { ManifestService } from './domain/manifest/index.js';
-import { MemberService, ProjectService } from './domain/project/index.js';
+import { MemberService } from './domain/member/index.js';
+import { ProjectService } from './domain/project/index.js';
 import { RobotService } from './domain/robot/index.js';
 import { SessionService } from './domain/session/index.js';
 import { UploadService } from './domain/upload/index.js';
@@ -112,7 +114,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const blobs = new BlobService(ctx);
   const users = new UserService(ctx);
   const projects = new ProjectService(ctx);
-  const robots = new RobotService(ctx);
+  const members = new MemberService(ctx);
+  const robots = new RobotService(ctx, { findProject: (name) => projects.find(name), accepts: robotMayHold });
   const events = new EventBus(deps.logger);
   const audit = new AuditService(ctx, { ...config.audit, dialect: deps.database.dialect });
   events.subscribe(audit.record);
@@ -198,7 +201,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     policy: new VulnerabilityPolicy(scans, allowlists, scanners),
     users,
     projects,
-    members: new MemberService(ctx),
+    members,
     robots,
     events,
     audit,
@@ -212,7 +215,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     tokens,
     credentials: new CredentialVersions(users, robots, ctx.signals, ctx.now),
     access: new RegistryAccess(projects),
-    authenticator: new Authenticator(users, robots, projects, {
+    authenticator: new Authenticator(users, robots, members, {
       events: events.emit,
       cacheMs: config.auth.credentialCacheSeconds * 1000,
       now: ctx.now,

@@ -5,7 +5,8 @@ import type { ArtifactService } from '../domain/artifact/index.js';
 import type { AuditService } from '../domain/audit/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { LabelService } from '../domain/label/index.js';
-import type { MemberService, ProjectService } from '../domain/project/index.js';
+import type { MemberService } from '../domain/member/index.js';
+import type { ProjectService } from '../domain/project/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
@@ -27,6 +28,7 @@ import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
 import { labelRoutes } from './labels.routes.js';
 import { memberRoutes } from './members.routes.js';
+import { permissionRoutes } from './permissions.routes.js';
 import { projectRoutes } from './projects.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
 import { robotRoutes } from './robots.routes.js';
@@ -90,6 +92,7 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(systemRoutes, deps);
+  await app.register(permissionRoutes, deps);
   await app.register(userRoutes, deps);
   await app.register(projectRoutes, deps);
   await app.register(memberRoutes, deps);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SecurityContext } from '../auth/index.js';
+import type { Action, SecurityContext, SystemResource } from '../auth/index.js';
 import type { DomainEvent, EventSink } from '../domain/events.js';
 import { BerthError } from '../lib/errors.js';
 
@@ -25,6 +25,16 @@ export function requireSysAdmin(request: FastifyRequest): void {
   requireAuthenticated(request);
   if (!request.security.isSysAdmin)
     throw new BerthError('FORBIDDEN', 'only system administrators may do this');
+}
+
+/**
+ * Harbor's RequireSystemAccess: UNAUTHORIZED for anonymous callers; FORBIDDEN unless the caller may
+ * do `action` on the system resource (administrators, and system robots holding that permission).
+ */
+export function requireSystemAccess(request: FastifyRequest, resource: SystemResource, action: Action): void {
+  requireAuthenticated(request);
+  if (!request.security.canSystem(resource, action))
+    throw new BerthError('FORBIDDEN', `${request.security.username} may not ${action} ${resource}`);
 }
 
 export const iso = (epochMs: number): string => new Date(epochMs).toISOString();

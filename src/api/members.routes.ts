@@ -2,70 +2,64 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { EventSink } from '../domain/events.js';
-import {
-  type MemberService,
-  type MemberView,
-  type ProjectService,
-  roleNames,
-} from '../domain/project/index.js';
-import type { UserService } from '../domain/user/index.js';
-import { BerthError } from '../lib/errors.js';
+import type { MemberService } from '../domain/member/index.js';
+import { type ProjectService, roleNames } from '../domain/project/index.js';
 import { empty, noContent, report } from './context.js';
+import { memberResponse } from './presenters/member.js';
 import { authorizedProject, IsResourceName, NameOrId } from './project-access.js';
+import { PageQuery, pageHeaders } from './query.js';
 import { errorResponses, ProjectMember, ProjectMemberEntity, RoleRequest, ref } from './schemas/index.js';
 
 export interface MemberRoutesDeps {
   readonly projects: ProjectService;
   readonly members: MemberService;
-  readonly users: UserService;
   readonly events: EventSink;
 }
 
-const toEntity = (m: MemberView) => ({
-  id: m.id,
-  project_id: m.project_id,
-  entity_name: m.entityName,
-  role_name: roleNames[m.role] ?? '',
-  role_id: m.role,
-  entity_id: m.entity_id,
-  entity_type: m.entity_type,
-});
-
 const MemberPath = Type.Object({
-  project_name_or_id: Type.String({ minLength: 1 }),
-  mid: Type.Integer({ minimum: 1 }),
+  project_name_or_id: Type.String({ minLength: 1, maxLength: 255 }),
+  mid: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }),
 });
 
 export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
   app,
-  { projects, members, users, events },
+  { projects, members, events },
 ) => {
   /** The project, when the caller may do `action` on its members (404 when they may not even see it). */
-  async function projectFor(
+  const projectFor = (
     request: FastifyRequest,
     nameOrId: string,
     action: 'list' | 'read' | 'create' | 'update' | 'delete',
-  ) {
-    return authorizedProject(projects, request, nameOrId, 'member', action);
-  }
+  ) => authorizedProject(projects, request, nameOrId, 'member', action);
 
   app.get(
     '/projects/:project_name_or_id/members',
     {
       schema: {
         tags: ['member'],
-        summary: 'List the members of a project',
+        summary: 'List the members of a project, by name',
         params: NameOrId,
         headers: IsResourceName,
-        querystring: Type.Object({ entityname: Type.Optional(Type.String()) }),
+        querystring: Type.Object({
+          page: PageQuery.page,
+          page_size: PageQuery.page_size,
+          entityname: Type.Optional(
+            Type.String({ maxLength: 255, description: 'the member of exactly this name' }),
+          ),
+        }),
         response: { 200: Type.Array(ref(ProjectMemberEntity)), ...errorResponses },
       },
     },
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'list');
-      const list = await members.list(project.id, request.query.entityname);
-      reply.header('X-Total-Count', String(list.length));
-      return list.map(toEntity);
+      const query = request.query;
+      const { total, items } = await members.list(project.id, {
+        page: query.page,
+        pageSize: query.page_size,
+        entityName: query.entityname || undefined,
+      });
+      pageHeaders(request, reply, query, total);
+      return items.map(memberResponse);
     },
   );
 
@@ -74,7 +68,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     {
       schema: {
         tags: ['member'],
-        summary: 'Add a user to a project with a role',
+        summary: 'Add a user (by user_id or username) to a project with a role',
         params: NameOrId,
         headers: IsResourceName,
         body: ref(ProjectMember),
@@ -84,23 +78,21 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'create');
       const body = request.body;
-      if (body.member_group && !body.member_user)
-        throw new BerthError('INVALID_INPUT', 'group members arrive with LDAP and OIDC sign-in; add a user');
-      const who = body.member_user;
-      const user =
-        who?.user_id !== undefined
-          ? await users.get(who.user_id).catch(() => undefined)
-          : who?.username
-            ? await users.findByName(who.username)
-            : undefined;
-      if (!user) throw new BerthError('NOT_FOUND', 'member_user names no known user');
-      const member = await members.addUser(project.id, user.id, body.role_id);
+      const member = await members.add(project.id, {
+        role: body.role_id,
+        user: body.member_user && { id: body.member_user.user_id, username: body.member_user.username },
+        group: body.member_group && {
+          id: body.member_group.id,
+          groupName: body.member_group.group_name,
+          ldapGroupDn: body.member_group.ldap_group_dn,
+        },
+      });
       report(events, request, {
         operation: 'create',
         resourceType: 'member',
-        resource: user.username,
+        resource: member.entityName,
         projectName: project.name,
-        description: `role ${roleNames[body.role_id]}`,
+        description: `role ${roleNames[member.role]}`,
       });
       return empty(reply, 201, `/api/v2.0/projects/${project.id}/members/${member.id}`);
     },
@@ -119,7 +111,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     },
     async (request) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'read');
-      return toEntity(await members.get(project.id, request.params.mid));
+      return memberResponse(await members.get(project.id, request.params.mid));
     },
   );
 
@@ -137,14 +129,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     },
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'update');
-      const role = request.body.role_id;
-      await members.setRole(project.id, request.params.mid, role);
+      const member = await members.setRole(project.id, request.params.mid, request.body.role_id);
       report(events, request, {
         operation: 'update',
         resourceType: 'member',
-        resource: String(request.params.mid),
+        resource: member.entityName,
         projectName: project.name,
-        description: `role ${roleNames[role]}`,
+        description: `role ${roleNames[member.role]}`,
       });
       return empty(reply, 200);
     },
@@ -163,11 +154,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox<MemberRoutesDeps> = async (
     },
     async (request, reply) => {
       const project = await projectFor(request, request.params.project_name_or_id, 'delete');
-      await members.remove(project.id, request.params.mid);
+      const member = await members.remove(project.id, request.params.mid);
       report(events, request, {
         operation: 'delete',
         resourceType: 'member',
-        resource: String(request.params.mid),
+        resource: member.entityName,
         projectName: project.name,
       });
       return empty(reply, 200);

@@ -1,4 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/index.js';
 import { type ActiveSession, csrfMatches, type SessionService } from '../domain/session/index.js';
 import { BerthError } from '../lib/errors.js';
@@ -17,6 +19,15 @@ export const csrfCookie = '__csrf';
 export const csrfHeader = 'x-harbor-csrf-token';
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Harbor's sign-in form (the portal posts it form-encoded; JSON works too). */
+const LoginForm = Type.Object(
+  {
+    principal: Type.String({ minLength: 1, maxLength: 255 }),
+    password: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: true },
+);
 
 /**
  * The portal session behind a request, if it brings one: `Authorization: Bearer <session token>`, or
@@ -60,7 +71,7 @@ function setCookies(
 }
 
 /** Portal sign-in and sign-out, at Harbor's paths: POST /c/login (principal, password), /c/log_out. */
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesDeps> = async (
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async (
   app,
   { authenticator, sessions },
 ) => {
@@ -72,17 +83,15 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesDeps> = async (
     );
   });
 
-  app.post('/c/login', { schema: { hide: true } }, async (request, reply) => {
-    const body = (request.body ?? {}) as { principal?: unknown; password?: unknown };
-    if (typeof body.principal !== 'string' || typeof body.password !== 'string' || body.principal === '')
-      throw new BerthError('INVALID_INPUT', 'principal and password are required');
-    const basic = `Basic ${Buffer.from(`${body.principal}:${body.password}`).toString('base64')}`;
+  app.post('/c/login', { schema: { hide: true, body: LoginForm } }, async (request, reply) => {
+    const { principal: name, password } = request.body;
+    const basic = `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
     const context = await authenticator.authenticate(basic, request.ip);
     const principal = context.principal;
     if (principal?.kind !== 'user')
       throw new BerthError('FORBIDDEN', 'robot accounts cannot sign in to the portal');
     const session = await sessions.create(principal.id);
-    const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
+    const maxAge = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
     setCookies(request, reply, session.token, session.csrfToken, maxAge);
     reply.header('X-Harbor-CSRF-Token', session.csrfToken).header('Cache-Control', 'no-store');
     return reply.code(200).send({ token: session.token, csrf_token: session.csrfToken });

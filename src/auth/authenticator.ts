@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { User } from '../db/index.js';
 import type { CacheSignals } from '../domain/cache-signals.js';
 import type { EventSink } from '../domain/events.js';
-import type { ProjectService } from '../domain/project/index.js';
-import { permissionsOf, type RobotService, robotPrefix } from '../domain/robot/index.js';
-import type { UserService } from '../domain/user/index.js';
+import type { MemberService } from '../domain/member/index.js';
+import { type RobotService, robotPrefix } from '../domain/robot/index.js';
+import type { User, UserService } from '../domain/user/index.js';
 import { BerthError } from '../lib/errors.js';
 import { Limiter } from '../lib/limiter.js';
 import { parseBasic } from './basic.js';
@@ -32,8 +31,8 @@ const principalOf = (user: User): Principal => ({
   kind: 'user',
   id: user.id,
   username: user.username,
-  sysadmin: user.sysadmin === 1,
-  credentialVersion: user.credential_version,
+  sysadmin: user.sysadmin,
+  credentialVersion: user.credentialVersion,
 });
 
 /**
@@ -51,14 +50,14 @@ export class Authenticator {
   constructor(
     private readonly users: UserService,
     private readonly robots: RobotService,
-    private readonly projects: ProjectService,
+    private readonly members: MemberService,
     private readonly options: AuthenticatorOptions,
   ) {
     options.signals.on('credentials', () => this.verified.clear());
   }
 
   anonymous(): SecurityContext {
-    return new SecurityContext(undefined, this.projects);
+    return new SecurityContext(undefined, this.members);
   }
 
   /**
@@ -72,7 +71,7 @@ export class Authenticator {
       throw new BerthError('UNAUTHORIZED', 'unsupported Authorization scheme; use Basic credentials');
     const principal = await this.password(basic.username, basic.password, address);
     if (!principal) throw new BerthError('UNAUTHORIZED', 'invalid user name or password');
-    return new SecurityContext(principal, this.projects);
+    return new SecurityContext(principal, this.members);
   }
 
   private password(
@@ -122,10 +121,10 @@ export class Authenticator {
         id: robot.id,
         username: robot.name,
         sysadmin: false,
-        permissions: permissionsOf(robot),
-        credentialVersion: robot.credential_version,
+        permissions: robot.permissions,
+        credentialVersion: robot.credentialVersion,
       };
-      if (robot && robot.expires_at !== -1) until = Math.min(until, robot.expires_at * 1000);
+      if (robot?.expiresAt) until = Math.min(until, robot.expiresAt.getTime());
     } else {
       const user = await this.users.authenticate(username, password);
       principal = user && principalOf(user);
@@ -151,6 +150,6 @@ export class Authenticator {
 
   /** A context for a user whose identity was proven another way (a refresh token). */
   forUser(user: User): SecurityContext {
-    return new SecurityContext(principalOf(user), this.projects);
+    return new SecurityContext(principalOf(user), this.members);
   }
 }

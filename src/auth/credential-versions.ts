@@ -56,13 +56,13 @@ export class CredentialVersions {
   private async lookup(subject: string): Promise<Credentials | undefined> {
     if (subject.startsWith(robotPrefix)) {
       const robot = await this.robots.findByName(subject);
-      if (!robot || robot.disabled === 1) return undefined;
+      if (!robot || robot.disabled) return undefined;
       return {
-        version: robot.credential_version,
-        expiresAt: robot.expires_at === -1 ? Number.POSITIVE_INFINITY : robot.expires_at * 1000,
+        version: robot.credentialVersion,
+        expiresAt: robot.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
       };
     }
     const user = await this.users.findByName(subject);
-    return user && { version: user.credential_version, expiresAt: Number.POSITIVE_INFINITY };
+    return user && { version: user.credentialVersion, expiresAt: Number.POSITIVE_INFINITY };
   }
 }

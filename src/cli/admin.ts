@@ -1,13 +1,24 @@
 import type { Command } from 'commander';
-import { TokenService } from '../auth/index.js';
+import { robotMayHold, TokenService } from '../auth/index.js';
 import type { connectDatabase } from '../db/index.js';
+import type { CacheSignals } from '../domain/cache-signals.js';
 import { ProjectService } from '../domain/project/index.js';
-import { permissionsOf, type RobotPermission, RobotService } from '../domain/robot/index.js';
+import { RobotService } from '../domain/robot/index.js';
 import { generatePassword, UserService } from '../domain/user/index.js';
 import { withDatabase } from './database.js';
 
-const tokenService = (ctx: { db: Awaited<ReturnType<typeof connectDatabase>>['db']; now: () => number }) =>
+type Db = Awaited<ReturnType<typeof connectDatabase>>['db'];
+
+const tokenService = (ctx: { db: Db; now: () => number }) =>
   new TokenService(ctx.db, { issuer: 'berth', expirySeconds: 300, now: ctx.now });
+
+const robotService = (ctx: { db: Db; now: () => number; signals: CacheSignals }) => {
+  const projects = new ProjectService(ctx);
+  return new RobotService(ctx, { findProject: (name) => projects.find(name), accepts: robotMayHold });
+};
+
+/** The command line acts for the system, as an administrator who is no user. */
+const cli = { sysadmin: true } as const;
 
 /** `berth admin …`: user and project chores against the configured database, without the server. */
 export function adminCommands(program: Command): void {
@@ -30,7 +41,7 @@ export function adminCommands(program: Command): void {
         const user = await users.findByName(username);
         if (!user) throw new Error(`no user named ${username}`);
         const password = options.password ?? generatePassword();
-        await users.changePassword(user.id, password);
+        await users.changePassword(cli, user.id, password);
         console.log(
           options.password ? `password of ${username} changed` : `password of ${username} is now ${password}`,
         );
@@ -106,25 +117,20 @@ export function adminCommands(program: Command): void {
         await withDatabase(options.config, async (ctx) => {
           const project = options.project ? await new ProjectService(ctx).find(options.project) : undefined;
           if (options.project && !project) throw new Error(`no project named ${options.project}`);
-          const admin = await new UserService(ctx).findByName('admin');
           const access = options.permission.map((p) => {
             const [resource, action] = p.split(':');
             if (!resource || !action) throw new Error(`permission ${p} is not resource:action`);
             return { resource, action };
           });
-          const permissions: RobotPermission[] = [
-            { kind: 'project', namespace: project?.name ?? options.namespace, access },
-          ];
-          const { robot, secret } = await new RobotService(ctx).create(
+          const { robot, secret } = await robotService(ctx).create(
+            { kind: 'system' },
             {
               name,
               level: project ? 'project' : 'system',
               duration: Number(options.duration),
               description: options.description,
-              permissions,
+              permissions: [{ kind: 'project', namespace: project?.name ?? options.namespace, access }],
             },
-            admin?.id ?? 0,
-            project,
           );
           console.log(`created ${robot.name} (id ${robot.id})`);
           console.log(`secret: ${secret}`);
@@ -138,16 +144,22 @@ export function adminCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (options: { config?: string }) => {
       await withDatabase(options.config, async (ctx) => {
-        const { items } = await new RobotService(ctx).list({}, 1, 100_000);
+        const { items } = await robotService(ctx).list({
+          scope: undefined,
+          filters: {},
+          sorts: [{ field: 'id', desc: false }],
+          page: 1,
+          pageSize: 100_000,
+        });
         for (const robot of items) {
-          const grants = permissionsOf(robot)
+          const grants = robot.permissions
             .map((p) => `${p.namespace}: ${p.access.map((a) => `${a.resource}:${a.action}`).join(' ')}`)
             .join('; ');
           const state = robot.disabled
             ? 'disabled'
-            : robot.expires_at === -1
+            : robot.expiresAt === undefined
               ? 'never expires'
-              : `expires ${new Date(robot.expires_at * 1000).toISOString()}`;
+              : `expires ${robot.expiresAt.toISOString()}`;
           console.log(`${robot.id}  ${robot.name}  ${state}  ${grants}`);
         }
       });
@@ -160,10 +172,10 @@ export function adminCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (id: string, options: { config?: string }) => {
       await withDatabase(options.config, async (ctx) => {
-        const robots = new RobotService(ctx);
+        const robots = robotService(ctx);
         const robot = /^\d+$/.test(id) ? await robots.find(Number(id)) : undefined;
         if (!robot) throw new Error(`no robot with id ${id}`);
-        await robots.delete(robot);
+        await robots.delete({ kind: 'system' }, robot);
         console.log(`deleted ${robot.name}`);
       });
     });

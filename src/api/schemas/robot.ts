@@ -21,7 +21,7 @@ export const RobotCreate = Type.Object(
     secret: Type.Optional(Type.String()),
     level: Type.Union([Type.Literal('system'), Type.Literal('project')]),
     disable: Type.Optional(Type.Boolean()),
-    duration: Type.Integer({ description: 'days until expiry; -1 for never' }),
+    duration: Type.Integer({ description: 'days until expiry; -1 for never, 0 for the default (30)' }),
     permissions: Type.Array(ref(RobotPermissionSchema)),
   },
   { $id: 'RobotCreate' },
@@ -63,10 +63,18 @@ export const RobotUpdate = Type.Object(
     description: Type.Optional(Type.String()),
     level: Type.Optional(Type.String()),
     disable: Type.Optional(Type.Boolean()),
-    duration: Type.Optional(Type.Integer()),
+    duration: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], {
+        description: 'days from creation; -1 never, 0 the default (30)',
+      }),
+    ),
     permissions: Type.Optional(Type.Array(ref(RobotPermissionSchema))),
   },
-  { $id: 'RobotUpdate', additionalProperties: true },
+  {
+    $id: 'RobotUpdate',
+    additionalProperties: true,
+    description: 'Harbor’s Robot as read: only description, disable, duration and permissions change',
+  },
 );
 
 export const RobotSec = Type.Object({ secret: Type.Optional(Type.String()) }, { $id: 'RobotSec' });

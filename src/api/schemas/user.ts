@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { time } from './common.js';
+import { ref, time } from './common.js';
 
 /** Harbor's user shapes. */
 
@@ -43,4 +43,27 @@ export const UserSysAdminFlag = Type.Object({ sysadmin_flag: Type.Boolean() }, {
 export const PasswordReq = Type.Object(
   { old_password: Type.Optional(Type.String()), new_password: Type.String() },
   { $id: 'PasswordReq' },
+);
+
+export const UserSearchRespItem = Type.Object(
+  { user_id: Type.Integer(), username: Type.String() },
+  { $id: 'UserSearchRespItem' },
+);
+
+export const OIDCCliSecretReq = Type.Object(
+  { secret: Type.Optional(Type.String({ description: 'the new secret' })) },
+  { $id: 'OIDCCliSecretReq' },
+);
+
+export const Permission = Type.Object(
+  { resource: Type.String(), action: Type.String() },
+  { $id: 'Permission' },
+);
+
+export const Permissions = Type.Object(
+  {
+    system: Type.Optional(Type.Array(ref(Permission), { description: 'the system level permissions' })),
+    project: Type.Optional(Type.Array(ref(Permission), { description: 'the project level permissions' })),
+  },
+  { $id: 'Permissions' },
 );

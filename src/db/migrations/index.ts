@@ -14,6 +14,7 @@ import { artifactModelMigration } from './0012-artifact-model.js';
 import { labelsMigration } from './0013-labels.js';
 import { credentialsMigration } from './0014-credentials.js';
 import { scanAllMigration } from './0015-scan-all.js';
+import { robotScopesMigration } from './0016-robot-scopes.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -39,6 +40,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0013-labels': labelsMigration(dialect),
         '0014-credentials': credentialsMigration(),
         '0015-scan-all': scanAllMigration(dialect),
+        '0016-robot-scopes': robotScopesMigration(),
       };
     },
   };

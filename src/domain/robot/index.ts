@@ -1,8 +1,15 @@
 export {
-  permissionsOf,
+  defaultRobotDays,
+  type NewRobot,
+  type RequestedPermission,
+  type Robot,
   type RobotAccess,
-  type RobotInput,
+  type RobotActor,
+  type RobotChanges,
+  type RobotField,
+  type RobotLevel,
   type RobotPermission,
-  RobotService,
   robotPrefix,
-} from './robot.service.js';
+} from './robot.model.js';
+export type { RobotListQuery } from './robot.repo.js';
+export { RobotService, type RobotServiceDeps } from './robot.service.js';

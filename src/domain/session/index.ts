@@ -1,7 +1,2 @@
-export {
-  type ActiveSession,
-  csrfMatches,
-  type NewSession,
-  type SessionOptions,
-  SessionService,
-} from './session.service.js';
+export type { ActiveSession, NewSession, SessionOptions } from './session.model.js';
+export { csrfMatches, SessionService } from './session.service.js';

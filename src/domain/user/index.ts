@@ -1,1 +1,10 @@
-export { assertPasswordPolicy, generatePassword, type NewUser, UserService } from './user.service.js';
+export {
+  type Actor,
+  firstAdministratorId,
+  type NewUser,
+  type User,
+  type UserField,
+  type UserProfile,
+} from './user.model.js';
+export type { UserListQuery } from './user.repo.js';
+export { assertPasswordPolicy, generatePassword, UserService } from './user.service.js';

@@ -1,24 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import type { User } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
-import { countAndPage, type Listed } from '../pagination.js';
-import { matchesText, type TextFilter } from '../query.js';
-import { countUsers, userById, userByName } from './user.repo.js';
-
-export interface NewUser {
-  readonly username: string;
-  readonly password?: string | undefined;
-  readonly email?: string | undefined;
-  readonly realname?: string | undefined;
-  readonly comment?: string | undefined;
-  readonly sysadmin?: boolean | undefined;
-}
+import type { Listed } from '../pagination.js';
+import { type Actor, firstAdministratorId, type NewUser, type User, type UserProfile } from './user.model.js';
+import {
+  countUsers,
+  credentialsOf,
+  deleteUser,
+  insertUser,
+  listUsers,
+  ownedProject,
+  setPassword,
+  setSysadmin,
+  takenBy,
+  type UserListQuery,
+  updateProfile,
+  userById,
+  userByName,
+} from './user.repo.js';
 
 // Harbor's rules: no spaces or ,"~#$% in names; passwords of 8 to 128 characters with an upper-case
-// letter, a lower-case letter and a digit.
+// letter, a lower-case letter and a digit; Harbor's address pattern; no ,~#$% in real names; comments
+// of at most 30 characters.
 const usernamePattern = /^[^\s,"~#$%]{1,255}$/;
+const emailPattern =
+  /^(([^<>()[\]\\.,;:\s@"]+(\.[^<>()[\]\\.,;:\s@"]+)*)|(".+"))@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))$/;
 
 export function assertPasswordPolicy(password: string): void {
   if (
@@ -40,7 +47,32 @@ export function generatePassword(): string {
   return `Bx7${randomBytes(18).toString('base64url')}`;
 }
 
-/** Local users: argon2id password hashes, verified in constant time whether or not the user exists. */
+function assertProfile(profile: UserProfile): void {
+  if (profile.email !== undefined && profile.email !== '' && !emailPattern.test(profile.email))
+    throw new BerthError('INVALID_INPUT', `email with illegal format: "${profile.email.slice(0, 100)}"`);
+  if (profile.realname !== undefined) {
+    if (profile.realname.length > 255)
+      throw new BerthError('INVALID_INPUT', 'realname with illegal length (at most 255 characters)');
+    if (/[,~#$%]/.test(profile.realname))
+      throw new BerthError('INVALID_INPUT', 'realname contains illegal characters (any of ,~#$%)');
+  }
+  if (profile.comment !== undefined && profile.comment.length > 30)
+    throw new BerthError('INVALID_INPUT', 'comment with illegal length (at most 30 characters)');
+}
+
+const takenError = (what: 'username' | 'email', input: { username?: string; email?: string | undefined }) =>
+  new BerthError(
+    'CONFLICT',
+    what === 'username'
+      ? `the username ${input.username} is already taken`
+      : `the email ${input.email} is already taken`,
+  );
+
+/**
+ * Local users: argon2id password hashes, verified in constant time whether or not the user exists,
+ * and the rules of who may change what of whom (nobody deletes themself or changes their own
+ * administrator flag; a user changing their own password proves the old one unless an administrator).
+ */
 export class UserService {
   private dummyHash: Promise<string> | undefined;
 
@@ -54,49 +86,33 @@ export class UserService {
       );
     }
     if (input.password !== undefined) assertPasswordPolicy(input.password);
-    if (input.email !== undefined && input.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(input.email)) {
-      throw new BerthError('INVALID_INPUT', `invalid email address "${input.email.slice(0, 100)}"`);
-    }
-    const now = this.ctx.now();
-    const passwordHash = input.password === undefined ? null : await hash(input.password);
-    const existing = await this.ctx.db
-      .selectFrom('users')
-      .select(['username', 'email'])
-      .where((eb) =>
-        eb.or([eb('username', '=', input.username), ...(input.email ? [eb('email', '=', input.email)] : [])]),
-      )
-      .executeTakeFirst();
-    if (existing) {
-      const what =
-        existing.username === input.username ? `username ${input.username}` : `email ${input.email}`;
-      throw new BerthError('CONFLICT', `the ${what} is already taken`);
-    }
-    const row = await this.ctx.db
-      .insertInto('users')
-      .values({
-        username: input.username,
-        email: input.email || null,
-        realname: input.realname ?? '',
-        comment: input.comment ?? '',
-        password_hash: passwordHash,
-        sysadmin: input.sysadmin ? 1 : 0,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return row;
+    assertProfile(input);
+    const taken = await takenBy(this.ctx.db, input.username, input.email);
+    if (taken) throw takenError(taken, input);
+    const user = await insertUser(this.ctx.db, {
+      username: input.username,
+      email: input.email || null,
+      realname: input.realname ?? '',
+      comment: input.comment ?? '',
+      passwordHash: input.password === undefined ? null : await hash(input.password),
+      sysadmin: input.sysadmin ?? false,
+      now: this.ctx.now(),
+    });
+    // Another request took the name or the address meanwhile.
+    if (!user)
+      throw takenError((await takenBy(this.ctx.db, input.username, input.email)) ?? 'username', input);
+    return user;
   }
 
   /** The user whose password this is, or undefined; takes the same time for unknown users. */
   async authenticate(username: string, password: string): Promise<User | undefined> {
-    const user = await userByName(this.ctx.db, username);
-    if (!user?.password_hash) {
+    const found = await credentialsOf(this.ctx.db, { username });
+    if (!found?.passwordHash) {
       this.dummyHash ??= hash(generatePassword());
       await verify(await this.dummyHash, password).catch(() => false);
       return undefined;
     }
-    return (await verify(user.password_hash, password).catch(() => false)) ? user : undefined;
+    return (await verify(found.passwordHash, password).catch(() => false)) ? found.user : undefined;
   }
 
   async get(id: number): Promise<User> {
@@ -105,120 +121,90 @@ export class UserService {
     return user;
   }
 
+  async find(id: number): Promise<User | undefined> {
+    return userById(this.ctx.db, id);
+  }
+
   async findByName(username: string): Promise<User | undefined> {
     return userByName(this.ctx.db, username);
   }
 
-  async list(query: {
-    page: number;
-    pageSize: number;
-    username?: TextFilter | undefined;
-    email?: TextFilter | undefined;
-    sort?: { column: 'username' | 'created_at' | 'id'; desc: boolean } | undefined;
-  }): Promise<Listed<User>> {
-    let base = this.ctx.db.selectFrom('users');
-    if (query.username) base = base.where(matchesText('username', query.username));
-    if (query.email) base = base.where(matchesText('email', query.email));
-    const sort = query.sort ?? { column: 'id', desc: false };
-    return countAndPage(base, query, (q) =>
-      q
-        .selectAll()
-        .orderBy(sort.column, sort.desc ? 'desc' : 'asc')
-        .orderBy('id')
-        .execute(),
+  /** A page of users matching Harbor's `q` filters, by user name unless sorted otherwise. */
+  async list(query: UserListQuery): Promise<Listed<User>> {
+    return listUsers(this.ctx.db, query);
+  }
+
+  /** Users whose name contains the text, by name: what anyone signed in may look up (to add a member). */
+  async search(username: string, page: { page: number; pageSize: number }): Promise<Listed<User>> {
+    return listUsers(this.ctx.db, {
+      ...page,
+      filters: { username: { kind: 'fuzzy', value: username } },
+      sorts: [],
+    });
+  }
+
+  async updateProfile(id: number, profile: UserProfile): Promise<void> {
+    await this.get(id);
+    assertProfile(profile);
+    const taken = profile.email ? await takenBy(this.ctx.db, undefined, profile.email, id) : undefined;
+    if (taken) throw takenError(taken, profile);
+    await updateProfile(
+      this.ctx.db,
+      id,
+      { ...profile, ...(profile.email !== undefined ? { email: profile.email || null } : {}) },
+      this.ctx.now(),
     );
   }
 
-  async updateProfile(
-    id: number,
-    profile: { email?: string | undefined; realname?: string | undefined; comment?: string | undefined },
-  ): Promise<void> {
+  /** Grants or revokes system administration; nobody changes their own flag (they could lock everyone out). */
+  async setSysadmin(actor: Actor, id: number, sysadmin: boolean): Promise<void> {
+    if (actor.userId === id)
+      throw new BerthError('FORBIDDEN', 'you may not change your own administrator flag');
     await this.get(id);
-    if (profile.email !== undefined && profile.email !== '' && !/^[^\s@]+@[^\s@]+$/.test(profile.email)) {
-      throw new BerthError('INVALID_INPUT', `invalid email address "${profile.email.slice(0, 100)}"`);
-    }
-    if (profile.email) {
-      const taken = await this.ctx.db
-        .selectFrom('users')
-        .select('id')
-        .where('email', '=', profile.email)
-        .where('id', '!=', id)
-        .executeTakeFirst();
-      if (taken) throw new BerthError('CONFLICT', `the email ${profile.email} is already taken`);
-    }
-    await this.ctx.db
-      .updateTable('users')
-      .set({
-        ...(profile.email !== undefined ? { email: profile.email || null } : {}),
-        ...(profile.realname !== undefined ? { realname: profile.realname } : {}),
-        ...(profile.comment !== undefined ? { comment: profile.comment } : {}),
-        updated_at: this.ctx.now(),
-      })
-      .where('id', '=', id)
-      .execute();
-  }
-
-  async setSysadmin(id: number, sysadmin: boolean): Promise<void> {
-    await this.get(id);
-    await this.ctx.db
-      .updateTable('users')
-      .set((eb) => ({
-        sysadmin: sysadmin ? 1 : 0,
-        credential_version: eb('credential_version', '+', 1),
-        updated_at: this.ctx.now(),
-      }))
-      .where('id', '=', id)
-      .execute();
+    await setSysadmin(this.ctx.db, id, sysadmin, this.ctx.now());
     await this.ctx.signals.raise('credentials');
   }
 
-  /** Deletes a user and their memberships; one who still owns projects is refused (PRECONDITION_FAILED). */
-  async delete(id: number): Promise<void> {
+  /**
+   * Deletes a user and their memberships. Nobody deletes themself, the first administrator is never
+   * deleted (as Harbor's user 1), and one who still owns projects is refused (PRECONDITION_FAILED).
+   */
+  async delete(actor: Actor, id: number): Promise<void> {
+    if (actor.userId === id) throw new BerthError('FORBIDDEN', 'you may not delete yourself');
+    if (id === firstAdministratorId)
+      throw new BerthError('FORBIDDEN', `user ${id}, the first administrator, cannot be deleted`);
     const user = await this.get(id);
-    const owned = await this.ctx.db
-      .selectFrom('projects')
-      .select('name')
-      .where('owner_id', '=', id)
-      .executeTakeFirst();
+    const owned = await ownedProject(this.ctx.db, id);
     if (owned)
       throw new BerthError(
         'PRECONDITION_FAILED',
-        `${user.username} owns project ${owned.name}; delete it or change its owner first`,
+        `${user.username} owns project ${owned}; delete it or change its owner first`,
       );
-    await this.ctx.db.transaction().execute(async (tx) => {
-      await tx
-        .deleteFrom('project_members')
-        .where('entity_type', '=', 'u')
-        .where('entity_id', '=', id)
-        .execute();
-      await tx.deleteFrom('users').where('id', '=', id).execute();
-    });
+    await deleteUser(this.ctx.db, id);
     await this.ctx.signals.raise('credentials');
   }
 
-  async changePassword(id: number, newPassword: string, oldPassword?: string): Promise<void> {
-    const user = await this.get(id);
-    if (oldPassword !== undefined) {
-      const ok =
-        user.password_hash !== null && (await verify(user.password_hash, oldPassword).catch(() => false));
-      if (!ok) throw new BerthError('FORBIDDEN', 'the old password is wrong');
-    }
+  /**
+   * Sets a new password. A user changing their own proves the old one (an administrator may leave it
+   * out, and is checked when they give it) and must choose another. Every portal session and every
+   * token issued before it ends, on every replica.
+   */
+  async changePassword(actor: Actor, id: number, newPassword: string, oldPassword?: string): Promise<void> {
+    const found = await credentialsOf(this.ctx.db, { id });
+    if (!found) throw new BerthError('NOT_FOUND', `user ${id} not found`);
+    const self = actor.userId === id;
+    if (self && oldPassword === undefined && !actor.sysadmin)
+      throw new BerthError('INVALID_INPUT', 'old_password is required to change your own password');
+    const matches = async (password: string) =>
+      found.passwordHash !== null && (await verify(found.passwordHash, password).catch(() => false));
+    if (self && oldPassword !== undefined && !(await matches(oldPassword)))
+      throw new BerthError('FORBIDDEN', 'the current password is incorrect');
     assertPasswordPolicy(newPassword);
-    const passwordHash = await hash(newPassword);
-    // A new password ends every portal session and every token issued before it (they name the
-    // credential version it raises), on every replica.
-    await this.ctx.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('users')
-        .set((eb) => ({
-          password_hash: passwordHash,
-          credential_version: eb('credential_version', '+', 1),
-          updated_at: this.ctx.now(),
-        }))
-        .where('id', '=', id)
-        .execute();
-      await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    });
+    // Someone changing their own password means to change it; an administrator may set the same one
+    // again (which still ends every session and token of the user).
+    if (self && (await matches(newPassword)))
+      throw new BerthError('INVALID_INPUT', 'the new password is identical to the old one');
+    await setPassword(this.ctx.db, id, await hash(newPassword), this.ctx.now());
     await this.ctx.signals.raise('credentials');
   }
 
