@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/index.js';
-import { SessionService } from '../../src/domain/session/index.js';
+import { csrfMatches, SessionService } from '../../src/domain/session/index.js';
 import { UserService } from '../../src/domain/user/index.js';
 import { adminApiClient } from '../support/api-client.js';
 import { useBackend } from '../support/matrix.js';
@@ -92,10 +92,42 @@ describe.each(['sqlite', 'postgres'] as const)('portal sessions (%s)', (database
     expect((await api('/users/current', { headers: { Authorization: 'Bearer nonsense' } })).status).toBe(401);
   });
 
-  it('refuses wrong passwords and robot accounts', async () => {
+  it('refuses wrong passwords, malformed forms and robot accounts', async () => {
     expect((await login('pat', 'wrong')).status).toBe(401);
     expect((await login('', 'x')).status).toBe(400);
+    expect((await login('nobody', 'Passw0rd!')).status).toBe(401);
     expect((await login(robotName, robotSecret)).status).toBe(403);
+    const noPassword = await fetch(`${b.server.url}/c/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ principal: 'pat' }),
+    });
+    expect(noPassword.status).toBe(400);
+    expect(((await noPassword.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('BAD_REQUEST');
+  });
+
+  it('speaks for the user as they are now: a revoked flag or a deleted user ends what it grants', async () => {
+    const admin = await adminApiClient(b.server.url);
+    expect((await admin.call('POST', '/users', { username: 'sam', password: 'Passw0rd!' })).status).toBe(201);
+    const sam = await signIn('sam', 'Passw0rd!');
+    const bearer = { Authorization: `Bearer ${sam.token}` };
+    const me = (await (await api('/users/current', { headers: bearer })).json()) as { user_id: number };
+    expect((await api('/users', { headers: bearer })).status).toBe(403);
+    expect((await admin.call('PUT', `/users/${me.user_id}/sysadmin`, { sysadmin_flag: true })).status).toBe(
+      200,
+    );
+    expect((await api('/users', { headers: bearer })).status).toBe(200);
+    const current = (await (await api('/users/current', { headers: bearer })).json()) as {
+      sysadmin_flag: boolean;
+    };
+    expect(current.sysadmin_flag).toBe(true);
+    expect((await admin.call('PUT', `/users/${me.user_id}/sysadmin`, { sysadmin_flag: false })).status).toBe(
+      200,
+    );
+    expect((await api('/users', { headers: bearer })).status).toBe(403);
+    expect((await admin.call('DELETE', `/users/${me.user_id}`)).status).toBe(200);
+    expect((await api('/users/current', { headers: bearer })).status).toBe(401);
+    expect((await api('/users/current', { headers: { Cookie: sam.cookie } })).status).toBe(401);
   });
 
   it('ends the session on sign-out and on a password change', async () => {
@@ -142,6 +174,20 @@ describe('session lifetime', () => {
   afterAll(async () => {
     await handle.close();
     await database.drop();
+  });
+
+  it('names its user as the user model, and ends on revocation', async () => {
+    const made = await sessions.create(userId);
+    expect(made.expiresAt).toEqual(new Date(clock + 300_000));
+    const active = await sessions.resolve(made.token);
+    expect(active?.user).toMatchObject({ id: userId, username: 'idle', sysadmin: false });
+    expect(active?.user.createdAt).toBeInstanceOf(Date);
+    expect(csrfMatches(active?.csrfToken, made.csrfToken)).toBe(true);
+    expect(csrfMatches(undefined, made.csrfToken)).toBe(false);
+    expect(csrfMatches(`${made.csrfToken}x`, made.csrfToken)).toBe(false);
+    await sessions.revoke(made.token);
+    expect(await sessions.resolve(made.token)).toBeUndefined();
+    expect(await sessions.resolve('never-issued')).toBeUndefined();
   });
 
   it('ends a session left idle, keeps a used one alive, and ends every session at its maximum age', async () => {

@@ -37,7 +37,10 @@ describe.each(['sqlite', 'postgres'] as const)('management API: users and projec
     expect(info.body).toMatchObject({ auth_mode: 'db_auth' });
     expect(info.body.registry_storage_provider_name).toBeUndefined();
     const signedIn = await admin.call<Record<string, unknown>>('GET', '/systeminfo');
-    expect(signedIn.body).toMatchObject({ auth_mode: 'db_auth', registry_storage_provider_name: 'filesystem' });
+    expect(signedIn.body).toMatchObject({
+      auth_mode: 'db_auth',
+      registry_storage_provider_name: 'filesystem',
+    });
   });
 
   it('bootstraps the system administrator and authenticates with Basic credentials', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator, LoginThrottle, TokenService } from '../../src/auth/index.js';
+import { Authenticator, LoginThrottle, robotMayHold, TokenService } from '../../src/auth/index.js';
 import type { DatabaseHandle } from '../../src/db/index.js';
-import { ProjectService } from '../../src/domain/project/index.js';
+import { MemberService } from '../../src/domain/member/index.js';
 import { RobotService } from '../../src/domain/robot/index.js';
 import { UserService } from '../../src/domain/user/index.js';
 import { createTestDatabase, type TestDatabase, testSignals } from '../support/services.js';
@@ -30,7 +30,8 @@ describe('authenticator', () => {
         return users.authenticate(username, password);
       },
     });
-    authenticator = new Authenticator(counting, new RobotService(ctx), new ProjectService(ctx), {
+    const robots = new RobotService(ctx, { findProject: async () => undefined, accepts: robotMayHold });
+    authenticator = new Authenticator(counting, robots, new MemberService(ctx), {
       cacheMs: 60_000,
       now,
       throttle: new LoginThrottle(handle.db, { maxPerUser: 3, maxPerAddress: 5, windowMs: 60_000, now }),

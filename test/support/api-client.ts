@@ -55,7 +55,9 @@ export class ApiClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    const parsed = text === '' ? undefined : (JSON.parse(text) as T);
+    // JSON answers are parsed; a text one (GET /ping) is its text.
+    const json = /json/.test(res.headers.get('content-type') ?? 'application/json');
+    const parsed = text === '' ? undefined : ((json ? JSON.parse(text) : text) as T);
     if (method !== 'HEAD') this.validator.check(method, `/api/v2.0${path}`, res.status, parsed);
     this.harbor.check(method, `/api/v2.0${path}`, res.status, parsed, res.headers);
     return { status: res.status, headers: res.headers, body: parsed as T };
