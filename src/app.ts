@@ -15,7 +15,7 @@ import {
   TokenService,
 } from './auth/index.js';
 import { type Config, filesystemRoot } from './config/index.js';
-import type { DatabaseHandle } from './db/index.js';
+import { type DatabaseHandle, WriteBatcher } from './db/index.js';
 import { ArtifactService, PullActivity } from './domain/artifact/index.js';
 import { AuditService } from './domain/audit/index.js';
 import { BlobService } from './domain/blob/index.js';
@@ -25,10 +25,11 @@ import { LabelService } from './domain/label/index.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService } from './domain/member/index.js';
 import { ProjectService } from './domain/project/index.js';
+import { RepositoryService } from './domain/repository/index.js';
 import { RobotService } from './domain/robot/index.js';
 import { SessionService } from './domain/session/index.js';
-import { UploadService } from './domain/upload/index.js';
 import { HealthService, StorageCapacityProbe } from './domain/system/index.js';
+import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
 import { JobQueue, JobRunner } from './jobs/index.js';
@@ -38,9 +39,9 @@ import {
   AllowlistService,
   ExternalScanner,
   SbomPublisher,
-  ScannerRegistrations,
   ScanAllSchedules,
   ScanAllService,
+  ScannerRegistrations,
   ScanScheduler,
   ScanService,
   scanAllJob,
@@ -72,6 +73,7 @@ export interface Services {
   readonly audit: AuditService;
   readonly artifacts: ArtifactService;
   readonly labels: LabelService;
+  readonly repositories: RepositoryService;
   readonly pulls: PullActivity;
   readonly sessions: SessionService;
   readonly jobs: JobRunner;
@@ -110,6 +112,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
       pollMs: config.database.cacheSyncMs,
       logger: deps.logger,
     }),
+    writes: new WriteBatcher(deps.database.db, { combine: deps.database.dialect === 'sqlite', maxUnits: 32 }),
   };
   const blobs = new BlobService(ctx);
   const users = new UserService(ctx);
@@ -207,6 +210,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     audit,
     artifacts: new ArtifactService(ctx),
     labels: new LabelService(ctx),
+    repositories: new RepositoryService(ctx),
     pulls,
     sessions: new SessionService(ctx, {
       idleMs: config.auth.sessionIdleMinutes * 60_000,
@@ -271,6 +275,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     });
   }
   await app.register(swagger, {
+    // Every route, HEAD ones included (answered as their GET without a body, or as their own).
+    exposeHeadRoutes: true,
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Berth API', version, description: 'Harbor-compatible management API of Berth' },
@@ -331,6 +337,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       audit: services.audit,
       artifacts: services.artifacts,
       labels: services.labels,
+      repositories: services.repositories,
       sessions: services.sessions,
       scans: services.scans,
       scanScheduler: services.scanScheduler,

@@ -17,10 +17,15 @@ import {
   spdxMediaType,
 } from '../scan/index.js';
 import { empty, noContent } from './context.js';
-import { vulnerabilityAddition } from './presenters/scan.js';
+import { scanLog, vulnerabilityAddition } from './presenters/scan.js';
 import { authorizedProject } from './project-access.js';
 import { ArtifactParams, repositoryName } from './repository-path.js';
 import { errorResponses, HarborVulnerabilityReport, ref } from './schemas/index.js';
+
+/** Harbor's ScanType: which scan a request means (Berth's one scan makes both reports). */
+const ScanType = Type.Object({
+  scan_type: Type.Optional(Type.Union([Type.Literal('vulnerability'), Type.Literal('sbom')])),
+});
 
 export interface ArtifactAdditionRoutesDeps {
   readonly projects: ProjectService;
@@ -46,6 +51,8 @@ export const artifactAdditionRoutes: FastifyPluginAsyncTypebox<ArtifactAdditionR
       schema: {
         tags: ['scan'],
         summary: 'Scan an artifact for vulnerabilities (queued; the scan overview shows its progress)',
+        description:
+          'A scan also makes the SBOMs of an image: the optional body {"scan_type": "vulnerability" | "sbom"} asks for the same scan',
         params: ArtifactParams,
         response: { 202: noContent('Queued'), ...errorResponses },
       },
@@ -56,6 +63,56 @@ export const artifactAdditionRoutes: FastifyPluginAsyncTypebox<ArtifactAdditionR
       const view = await artifacts.getArtifact(name, request.params.reference);
       await scanScheduler.request(name, view.digest);
       return empty(reply, 202);
+    },
+  );
+
+  app.post(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/scan/stop',
+    {
+      schema: {
+        tags: ['scan'],
+        summary: 'Stop the scan of an artifact while it waits to run',
+        params: ArtifactParams,
+        body: ScanType,
+        response: { 202: noContent('Stopped'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await authorized(request, request.params.project_name, 'scan', 'stop');
+      const name = repositoryName(request.params);
+      const view = await artifacts.getArtifact(name, request.params.reference);
+      await scanScheduler.stop(name, view.digest);
+      return empty(reply, 202);
+    },
+  );
+
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/scan/:report_id/log',
+    {
+      schema: {
+        tags: ['scan'],
+        summary: 'The log of a scan report (text)',
+        params: Type.Object({
+          ...ArtifactParams.properties,
+          report_id: Type.String({ minLength: 1, maxLength: 64 }),
+        }),
+        response: { 200: Type.String({ description: 'the scan log, plain text' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const project = await authorized(request, request.params.project_name, 'scan', 'read');
+      const name = repositoryName(request.params);
+      const view = await artifacts.getArtifact(name, request.params.reference);
+      const registration = await scanners.forProject(project.id);
+      const report = await scans.report(view.digest, registration.uuid);
+      if (!report || report.reportId !== request.params.report_id)
+        throw new BerthError(
+          'NOT_FOUND',
+          `no scan report ${request.params.report_id.slice(0, 64)} for this artifact`,
+        );
+      return reply
+        .type('text/plain; charset=utf-8')
+        .send(scanLog(name, view.digest, registration.name, report));
     },
   );
 

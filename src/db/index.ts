@@ -2,3 +2,4 @@ export { type ConnectOptions, connectDatabase, type DatabaseHandle, migrateToLat
 export { builtInScannerId, type Dialect } from './migrations/index.js';
 export { prepared } from './prepared.js';
 export type * from './tables.js';
+export { type TransactionWork, WriteBatcher } from './write-batcher.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../db/index.js';
+import type { Database, WriteBatcher } from '../db/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import type { CacheSignals } from './cache-signals.js';
 
@@ -13,4 +13,6 @@ export interface ServiceContext {
   readonly now: () => number;
   /** Tells every process that something it may cache has changed. */
   readonly signals: CacheSignals;
+  /** Runs the push path's transactions (grouped into shared commits on SQLite). */
+  readonly writes: WriteBatcher;
 }

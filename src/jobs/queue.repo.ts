@@ -134,6 +134,17 @@ export class QueueRepo {
     return rows.map((r) => JSON.parse(r.payload) as unknown);
   }
 
+  /** Removes the waiting job with this dedupe key; answers whether there was one. */
+  async cancelKey(key: string): Promise<boolean> {
+    const rows = await this.db
+      .deleteFrom('jobs')
+      .where('dedupe_key', '=', key)
+      .where('status', '=', 'queued')
+      .returning('id')
+      .execute();
+    return rows.length > 0;
+  }
+
   async purge(before: number): Promise<void> {
     await this.db
       .deleteFrom('jobs')

@@ -89,6 +89,11 @@ export class JobQueue {
     return this.repo.cancelQueued(batch);
   }
 
+  /** Takes the waiting job with this dedupe key off the queue; false when none waits. */
+  cancelKey(key: string): Promise<boolean> {
+    return this.repo.cancelKey(key);
+  }
+
   /** Removes finished jobs older than the cutoff. */
   async purge(before: number): Promise<void> {
     await this.repo.purge(before);

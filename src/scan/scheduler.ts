@@ -138,6 +138,25 @@ export class ScanScheduler {
     this.deps.wake();
   }
 
+  /**
+   * Stops the artifact's scan by its project's scanner while it waits: the job leaves the queue and
+   * its Pending report ends Stopped. A scan already running cannot be called back (PRECONDITION_FAILED);
+   * an artifact with no scan waiting is NOT_FOUND.
+   */
+  async stop(repository: string, digest: string): Promise<void> {
+    const project = await this.deps.projects.ownerOf(repository);
+    if (!project) throw new BerthError('NOT_FOUND', `project of ${repository} not found`);
+    const registration = await this.deps.registrations.forProject(project.id);
+    if (await this.deps.queue.cancelKey(`scan ${registration.uuid} ${digest}`)) {
+      await this.deps.scans.markStopped(digest, registration.uuid);
+      return;
+    }
+    const report = await this.deps.scans.report(digest, registration.uuid);
+    if (report?.status === 'Running')
+      throw new BerthError('PRECONDITION_FAILED', 'the scan is running and cannot be stopped any more');
+    throw new BerthError('NOT_FOUND', 'no scan of this artifact is waiting to run');
+  }
+
   /** Event-bus subscriber: scans pushed manifests of projects with auto_scan on. */
   readonly onEvent = (event: DomainEvent): void => {
     if (event.operation !== 'push' || !event.success || !event.repository || !event.digest) return;

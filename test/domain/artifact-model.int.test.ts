@@ -18,7 +18,7 @@ import {
   type DatabaseKind,
   type TestDatabase,
   type TestStorage,
-  testSignals,
+  testContextParts,
 } from '../support/services.js';
 
 /** A small deterministic PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
@@ -56,7 +56,7 @@ describe.each(['sqlite', 'postgres'] as DatabaseKind[])('the artifact model (%s)
       storage: storage.create(),
       logger: pino({ level: 'silent' }),
       now: Date.now,
-      signals: testSignals(handle),
+      ...testContextParts(handle),
     };
     manifests = new ManifestService(ctx, { maxBytes: 1 << 20, catalogMaxEntries: 1000 });
     artifacts = new ArtifactService(ctx);

@@ -14,6 +14,7 @@ import {
   createTestStorage,
   type TestDatabase,
   type TestStorage,
+  testContextParts,
   testSignals,
 } from '../support/services.js';
 
@@ -50,7 +51,7 @@ describe('upload hashing', () => {
       storage: driver,
       logger: pino({ level: 'silent' }),
       now: Date.now,
-      signals: testSignals(handle),
+      ...testContextParts(handle),
     };
     return new UploadService(ctx, new BlobService(ctx), { ttlMs: 3_600_000, orphanGraceMs: 3_600_000 });
   };

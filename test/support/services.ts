@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import S3rver from 's3rver';
-import { connectDatabase, type DatabaseHandle, migrateToLatest } from '../../src/db/index.js';
+import { connectDatabase, type DatabaseHandle, migrateToLatest, WriteBatcher } from '../../src/db/index.js';
 import { CacheSignals } from '../../src/domain/cache-signals.js';
 import { FilesystemDriver, type StorageDriver } from '../../src/storage/index.js';
 import { S3Driver } from '../../src/storage/s3.driver.js';
@@ -108,6 +108,14 @@ export async function createTestStorage(kind: StorageKind): Promise<TestStorage>
       await server.close();
       await remove();
     },
+  };
+}
+
+/** What a service built directly (no server) needs besides the database, storage, logger and clock. */
+export function testContextParts(handle: DatabaseHandle): { signals: CacheSignals; writes: WriteBatcher } {
+  return {
+    signals: testSignals(handle),
+    writes: new WriteBatcher(handle.db, { combine: handle.dialect === 'sqlite', maxUnits: 32 }),
   };
 }
 

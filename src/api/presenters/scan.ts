@@ -138,3 +138,16 @@ export function statsResponse(progress: ScanAllProgress | undefined) {
     trigger: triggers[progress.execution.trigger],
   };
 }
+
+/** The text log of a scan, as Harbor's report log: what ran, when, how it ended. */
+export function scanLog(repository: string, digest: string, scanner: string, report: ScanReport): string {
+  const lines = [
+    `${report.startedAt.toISOString()} scan ${report.reportId} of ${repository}@${digest} by ${scanner}: ${report.status}`,
+  ];
+  if (report.finishedAt)
+    lines.push(
+      `${report.finishedAt.toISOString()} finished: ${report.status}, severity ${report.severity}, ${report.summary.total ?? 0} vulnerabilities`,
+    );
+  if (report.error) lines.push(`error: ${report.error}`);
+  return `${lines.join('\n')}\n`;
+}

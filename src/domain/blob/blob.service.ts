@@ -59,7 +59,7 @@ export class BlobService {
   /** Links verified blob data into a repository (the data is already in storage under its digest). */
   async link(repository: string, digest: string, size: number): Promise<void> {
     const now = this.ctx.now();
-    await this.ctx.db.transaction().execute(async (tx) => {
+    await this.ctx.writes.run(async (tx) => {
       await insertBlob(tx, digest, size, now);
       const repositoryId = await ensureRepository(tx, repository, now);
       await linkBlob(tx, repositoryId, digest, now);

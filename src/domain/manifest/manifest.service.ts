@@ -121,7 +121,7 @@ export class ManifestService {
       });
     }
     const now = this.ctx.now();
-    await this.ctx.db.transaction().execute(async (tx) => {
+    await this.ctx.writes.run(async (tx) => {
       const repositoryId = await ensureRepository(tx, repository, now);
       assertStored(
         repository,
