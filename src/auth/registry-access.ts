@@ -23,7 +23,8 @@ export class RegistryAccess {
     }
     for (const scope of scopes) {
       if (scope.type === 'registry') {
-        if (context.isSysAdmin) granted.push(scope);
+        // The catalog is Harbor's system catalog:read: administrators, and system robots holding it.
+        if (context.canSystem('catalog', 'read')) granted.push(scope);
         continue;
       }
       const project = await this.projects.ownerOf(scope.name);

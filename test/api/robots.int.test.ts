@@ -472,6 +472,12 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
       ]),
     );
     expect(scope.body.some((p) => p.resource === 'user' && p.action === 'create')).toBe(false);
+
+    // The registry's catalog is the system permission catalog:read.
+    const catalog = async (name: string, secret: string) =>
+      (await new RegistryClient(b.server.url, basic(name, secret)).request('/v2/_catalog')).status;
+    expect(await catalog(clerk.body.name, clerk.body.secret)).toBe(403);
+    expect(await catalog(everything.body.name, everything.body.secret)).toBe(200);
   });
 
   it('keeps a robot’s project by id: one made again under the name is not covered', async () => {
