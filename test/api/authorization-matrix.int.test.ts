@@ -61,6 +61,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'label:delete',
     'artifact-label:create',
     'artifact-label:delete',
+    'artifact:create',
+    'scan:stop',
   ],
   maintainer: [
     'metadata:read',
@@ -89,6 +91,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'label:delete',
     'artifact-label:create',
     'artifact-label:delete',
+    'artifact:create',
+    'scan:stop',
   ],
   developer: [
     'metadata:read',
@@ -111,6 +115,8 @@ const rolePermissions: Record<Role, Permission[]> = {
     'label:read',
     'artifact-label:create',
     'artifact-label:delete',
+    'artifact:create',
+    'scan:stop',
   ],
   guest: [
     'metadata:read',
@@ -305,6 +311,24 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       ok: 200,
     },
     { need: 'log:list', method: 'GET', path: (p) => `/projects/${p}/logs`, ok: 200 },
+    { need: 'log:list', method: 'GET', path: (p) => `/projects/${p}/auditlog-exts`, ok: 200 },
+    { need: 'project:delete', method: 'GET', path: (p) => `/projects/${p}/_deletable`, ok: 200 },
+    { need: 'artifact:list', method: 'GET', path: (p) => `/projects/${p}/artifacts`, ok: 200 },
+    {
+      // The source is the public project: copying needs artifact:create here and reading there.
+      need: 'artifact:create',
+      method: 'POST',
+      path: (p, id) => `/projects/${p}/repositories/cp-${id}/artifacts?from=open/app:v1`,
+      ok: 201,
+    },
+    {
+      // Nothing waits to be scanned: those allowed to stop scans hear so.
+      need: 'scan:stop',
+      method: 'POST',
+      path: (p) => `/projects/${p}/repositories/app/artifacts/v1/scan/stop`,
+      body: () => ({ scan_type: 'vulnerability' }),
+      ok: 404,
+    },
     { need: 'repository:list', method: 'GET', path: (p) => `/projects/${p}/repositories`, ok: 200 },
     { need: 'repository:read', method: 'GET', path: (p) => `/projects/${p}/repositories/app`, ok: 200 },
     {
@@ -630,8 +654,11 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of the management 
       body: (_p, id) => ({ name: `scanner-${id}`, url: `http://127.0.0.1:1/${id}` }),
       ok: 201,
     },
-    { need: 'sysadmin', method: 'GET', path: () => '/audit-logs', ok: 200 },
-    { need: 'sysadmin', method: 'GET', path: () => '/auditlog-exts', ok: 200 },
+    // Everyone signed in reads the log: administrators all of it, users their projects' records.
+    { need: 'authenticated', method: 'GET', path: () => '/audit-logs', ok: 200 },
+    { need: 'authenticated', method: 'GET', path: () => '/auditlog-exts', ok: 200 },
+    { need: 'authenticated', method: 'GET', path: () => '/auditlog-exts/events', ok: 200 },
+    { need: 'anyone', method: 'GET', path: () => '/repositories', ok: 200 },
     { need: 'sysadmin', method: 'GET', path: () => '/robots', ok: 200 },
     { need: 'anyone', method: 'GET', path: () => '/labels?scope=g', ok: 200 },
     {
