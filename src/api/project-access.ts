@@ -59,8 +59,10 @@ export function visibilityOf(request: FastifyRequest): Visibility | undefined {
   if (request.security.isSysAdmin) return undefined;
   if (principal?.kind === 'user') return { userId: principal.id };
   if (principal?.kind === 'robot') {
-    const names = principal.permissions.map((p) => p.namespace);
-    return { projectNames: names.includes('*') ? '*' : names };
+    const project = principal.permissions.filter((p) => p.kind === 'project');
+    if (project.some((p) => p.namespace === '*')) return { projectNames: '*' };
+    // By id where the robot remembers it: a project deleted and made again under the name is not its.
+    return { projectIds: project.flatMap((p) => (p.projectId === undefined ? [] : [p.projectId])) };
   }
   return {};
 }

@@ -12,6 +12,7 @@ import {
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { Access } from './scopes.js';
+import { allKeys, insertKey, newestKey, publicKeyOf, retireKeys } from './signing-keys.repo.js';
 
 export interface TokenOptions {
   readonly issuer: string;
@@ -140,13 +141,7 @@ export class TokenService {
     const keys = await this.keys();
     const newest = keys.find((k) => k.retiredAt === null);
     const retiring = keys.filter((k) => k.retiredAt === null && k.kid !== newest?.kid).map((k) => k.kid);
-    if (retiring.length > 0) {
-      await this.db
-        .updateTable('signing_keys')
-        .set({ retired_at: this.options.now() })
-        .where('kid', 'in', retiring)
-        .execute();
-    }
+    await retireKeys(this.db, retiring, this.options.now());
     for (const kid of retiring) this.verifiers.delete(kid);
     this.verified.clear();
     return retiring;
@@ -154,28 +149,16 @@ export class TokenService {
 
   /** Every key, newest first. */
   async keys(): Promise<SigningKeyInfo[]> {
-    const rows = await this.db
-      .selectFrom('signing_keys')
-      .select(['kid', 'created_at', 'retired_at'])
-      .orderBy('created_at', 'desc')
-      .orderBy('kid')
-      .execute();
-    return rows.map((r) => ({ kid: r.kid, createdAt: r.created_at, retiredAt: r.retired_at }));
+    return allKeys(this.db);
   }
 
   private async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
     if (this.signing && this.signing.loadedAt > this.options.now() - keyRecheckMs) return this.signing;
-    const row = await this.db
-      .selectFrom('signing_keys')
-      .selectAll()
-      .where('retired_at', 'is', null)
-      .orderBy('created_at', 'desc')
-      .orderBy('kid')
-      .executeTakeFirst();
+    const row = await newestKey(this.db);
     this.signing = row
       ? {
           kid: row.kid,
-          key: (await importJWK(JSON.parse(row.private_jwk) as JWK, algorithm)) as CryptoKey,
+          key: (await importJWK(JSON.parse(row.privateJwk) as JWK, algorithm)) as CryptoKey,
           loadedAt: this.options.now(),
         }
       : await this.createKey();
@@ -186,17 +169,13 @@ export class TokenService {
     const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    await this.db
-      .insertInto('signing_keys')
-      .values({
-        kid,
-        algorithm,
-        private_jwk: JSON.stringify(await exportJWK(privateKey)),
-        public_jwk: JSON.stringify({ ...publicJwk, kid, alg: algorithm, use: 'sig' }),
-        created_at: this.options.now(),
-        retired_at: null,
-      })
-      .execute();
+    await insertKey(this.db, {
+      kid,
+      algorithm,
+      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      publicJwk: JSON.stringify({ ...publicJwk, kid, alg: algorithm, use: 'sig' }),
+      now: this.options.now(),
+    });
     const loadedAt = this.options.now();
     this.verifiers.set(kid, { key: publicKey, loadedAt });
     return { kid, key: privateKey, loadedAt };
@@ -207,14 +186,9 @@ export class TokenService {
     const known = this.verifiers.get(kid);
     if (known && known.loadedAt > this.options.now() - keyRecheckMs) return known.key;
     this.verifiers.delete(kid);
-    const row = await this.db
-      .selectFrom('signing_keys')
-      .select('public_jwk')
-      .where('kid', '=', kid)
-      .where('retired_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) throw new Error('unknown signing key');
-    const key = (await importJWK(JSON.parse(row.public_jwk) as JWK, algorithm)) as CryptoKey;
+    const jwk = await publicKeyOf(this.db, kid);
+    if (!jwk) throw new Error('unknown signing key');
+    const key = (await importJWK(JSON.parse(jwk) as JWK, algorithm)) as CryptoKey;
     this.verifiers.set(kid, { key, loadedAt: this.options.now() });
     return key;
   }

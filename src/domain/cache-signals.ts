@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
+import { raiseVersion, versions } from './cache-versions.repo.js';
 
 /**
  * What a process may remember that another process can change: credentials and permissions; the
@@ -42,13 +43,7 @@ export class CacheSignals {
 
   /** Records a change of the topic (call it after the change committed) and tells this process's listeners. */
   async raise(topic: CacheTopic): Promise<void> {
-    await this.db
-      .insertInto('cache_versions')
-      .values({ topic, version: 1 })
-      .onConflict((oc) =>
-        oc.column('topic').doUpdateSet((eb) => ({ version: eb('cache_versions.version', '+', 1) })),
-      )
-      .execute();
+    await raiseVersion(this.db, topic);
     this.notify(topic);
   }
 
@@ -76,7 +71,7 @@ export class CacheSignals {
   async poll(): Promise<void> {
     let rows: { topic: string; version: number }[];
     try {
-      rows = await this.db.selectFrom('cache_versions').select(['topic', 'version']).execute();
+      rows = await versions(this.db);
     } catch (error) {
       this.options.logger.warn(
         { module: 'cache', err: error },

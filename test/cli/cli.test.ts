@@ -140,7 +140,8 @@ describe('berth admin', () => {
     } finally {
       await remove();
     }
-  });
+    // A dozen commands, each a fresh Node process loading the CLI: minutes on a busy 2-core machine.
+  }, 240_000);
 });
 
 describe('berth vulndb', () => {

@@ -36,12 +36,16 @@ export interface ProjectDetail extends Project {
 
 /**
  * Who is asking, for lists that show only what the caller can see: a user sees public projects and
- * those they are a member of; a robot those its permissions name (`*` all); nobody else only public ones.
+ * those they are a member of; a robot public ones and those its permissions name (`*` all); anyone
+ * else public ones.
  * Undefined visibility (administrators) sees everything.
  */
 export interface Visibility {
   readonly userId?: number | undefined;
-  readonly projectNames?: readonly string[] | '*' | undefined;
+  /** `*`: every project (a robot covering all). */
+  readonly projectNames?: '*' | undefined;
+  /** Projects a robot's permissions name, by id. */
+  readonly projectIds?: readonly number[] | undefined;
 }
 
 export type ProjectField = 'id' | 'name' | 'ownerId' | 'createdAt' | 'updatedAt' | 'public' | 'owner';

@@ -101,8 +101,8 @@ export function visibleCondition(table: 'projects' | 'p', visibility: Visibility
   if (visibility.userId !== undefined)
     parts.push(sql<SqlBool>`exists (select 1 from project_members pm
       where pm.project_id = ${ref('id')} and pm.entity_type = 'u' and pm.entity_id = ${visibility.userId})`);
-  if (visibility.projectNames && visibility.projectNames.length > 0)
-    parts.push(sql<SqlBool>`${ref('name')} in (${sql.join([...visibility.projectNames])})`);
+  if (visibility.projectIds && visibility.projectIds.length > 0)
+    parts.push(sql<SqlBool>`${ref('id')} in (${sql.join([...visibility.projectIds])})`);
   return sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
 }
 
@@ -193,20 +193,6 @@ export async function memberCounts(db: Db, projectId: number): Promise<Record<nu
     .groupBy('role')
     .execute();
   return Object.fromEntries(rows.map((r) => [r.role, Number(r.n)]));
-}
-
-const rolesQuery = prepared((db: Db, projectId: number, userId: number) =>
-  db
-    .selectFrom('project_members')
-    .select('role')
-    .where('project_id', '=', projectId)
-    .where('entity_type', '=', 'u')
-    .where('entity_id', '=', userId),
-);
-
-/** The roles a user holds in a project (empty when not a member). */
-export async function rolesOf(db: Db, projectId: number, userId: number): Promise<number[]> {
-  return (await rolesQuery(db, projectId, userId)).map((r) => r.role);
 }
 
 /** The projects the user is a member of, with the role held in each. */

@@ -20,7 +20,6 @@ import {
   projectByName,
   projectDetails,
   repositoryCount,
-  rolesOf,
   type Statistics,
   statistics,
   updateProject,
@@ -112,11 +111,6 @@ export class ProjectService {
 
   memberCounts(projectId: number): Promise<Record<number, number>> {
     return memberCounts(this.ctx.db, projectId);
-  }
-
-  /** The roles a user holds in a project (empty when not a member). */
-  rolesOf(projectId: number, userId: number): Promise<number[]> {
-    return rolesOf(this.ctx.db, projectId, userId);
   }
 
   /** The projects the user is a member of, with the role held in each. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, Upload } from '../../db/index.js';
+import type { Database, Upload as UploadRow } from '../../db/index.js';
 
 type Db = Kysely<Database>;
 
@@ -8,12 +8,24 @@ export interface Segment {
   readonly size: number;
 }
 
-export function segmentsOf(upload: Upload): Segment[] {
-  return JSON.parse(upload.segments) as Segment[];
+/** An upload in progress: its repository, the bytes received so far and the stored chunks holding them. */
+export interface Upload {
+  readonly id: string;
+  readonly repository: string;
+  readonly size: number;
+  readonly segments: readonly Segment[];
 }
 
+const toUpload = (row: UploadRow): Upload => ({
+  id: row.id,
+  repository: row.repository,
+  size: Number(row.size),
+  segments: JSON.parse(row.segments) as Segment[],
+});
+
 export async function findUpload(db: Db, id: string): Promise<Upload | undefined> {
-  return db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toUpload(row);
 }
 
 export async function insertUpload(db: Db, id: string, repository: string, now: number): Promise<void> {
@@ -30,16 +42,16 @@ export async function appendSegment(
   segment: Segment,
   now: number,
 ): Promise<Upload | undefined> {
-  const segments = JSON.stringify([...segmentsOf(upload), segment]);
+  const segments = [...upload.segments, segment];
   const size = upload.size + segment.size;
   const result = await db
     .updateTable('uploads')
-    .set({ size, segments, updated_at: now })
+    .set({ size, segments: JSON.stringify(segments), updated_at: now })
     .where('id', '=', upload.id)
     .where('size', '=', upload.size)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return undefined;
-  return { ...upload, size, segments, updated_at: now };
+  return { ...upload, size, segments };
 }
 
 export async function deleteUpload(db: Db, id: string): Promise<void> {

@@ -1,7 +1,6 @@
 import type { Hash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
-import type { Upload } from '../../db/index.js';
 import { type DigestAlgorithm, newHash, type ParsedDigest, parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName } from '../../lib/names.js';
@@ -17,8 +16,8 @@ import {
   existingUploadIds,
   findUpload,
   insertUpload,
-  segmentsOf,
   staleUploadIds,
+  type Upload,
 } from './upload.repo.js';
 
 export interface UploadState {
@@ -96,7 +95,7 @@ export class UploadService {
         digest,
       });
     }
-    const segments = segmentsOf(upload);
+    const segments = upload.segments;
     await this.publish(
       parsed,
       segments.map((s) => s.key),
@@ -252,7 +251,7 @@ export class UploadService {
   /** Rebuilds the hash of an upload's bytes from storage. */
   private async hashOf(upload: Upload, algorithm: DigestAlgorithm): Promise<Hash> {
     const hash = newHash(algorithm);
-    for (const segment of segmentsOf(upload)) {
+    for (const segment of upload.segments) {
       for await (const chunk of await this.ctx.storage.read(segment.key)) hash.update(chunk as Buffer);
     }
     return hash;
