@@ -48,7 +48,7 @@ export function matchesText(column: string, filter: TextFilter): Expression<SqlB
 }
 
 /** A term's value as the field stores it (a number for integers, epoch ms for times, 0/1 for flags). */
-function valueOf(field: Field, key: string, raw: string): string | number {
+function storedValue(field: Field, key: string, raw: string): string | number {
   const text = raw.trim().replace(/^["']|["']$/g, '');
   switch (field.type) {
     case 'text':
@@ -80,20 +80,20 @@ export function termCondition(field: Field, key: string, term: Term): Expression
   const column = sql.ref(field.column);
   switch (term.kind) {
     case 'exact':
-      return sql<SqlBool>`${column} = ${valueOf(field, key, term.value)}`;
+      return sql<SqlBool>`${column} = ${storedValue(field, key, term.value)}`;
     case 'fuzzy':
       if (field.type !== 'text')
         throw new BerthError('INVALID_INPUT', `${key} cannot be matched fuzzily (~)`);
       return containsText(field.column, term.value);
     case 'range': {
       const parts: Expression<SqlBool>[] = [];
-      if (term.min !== undefined) parts.push(sql<SqlBool>`${column} >= ${valueOf(field, key, term.min)}`);
-      if (term.max !== undefined) parts.push(sql<SqlBool>`${column} <= ${valueOf(field, key, term.max)}`);
+      if (term.min !== undefined) parts.push(sql<SqlBool>`${column} >= ${storedValue(field, key, term.min)}`);
+      if (term.max !== undefined) parts.push(sql<SqlBool>`${column} <= ${storedValue(field, key, term.max)}`);
       return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
     }
     case 'anyOf':
       if (term.values.length === 0) return sql<SqlBool>`1 = 0`;
-      return sql<SqlBool>`${column} in (${sql.join(term.values.map((v) => valueOf(field, key, v)))})`;
+      return sql<SqlBool>`${column} in (${sql.join(term.values.map((v) => storedValue(field, key, v)))})`;
     case 'allOf':
       throw new BerthError('INVALID_INPUT', `${key} holds one value: use ${key}={a b} for any of several`);
   }

@@ -106,12 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)(
         (await list(`${base}${encodeURIComponent(`labels=(${red} ${blue})`)}`)).map((a) => a.type),
       ).toEqual(['IMAGE']);
       expect((await list(`${base}${encodeURIComponent(`labels=(${red})`)}`)).length).toBe(2);
-      const labelled = await list(
-        '/projects/aq/repositories/app/artifacts/multi?with_label=true'.replace(
-          '/artifacts/multi',
-          '/artifacts',
-        ) + '&q=tags%3Dmulti',
-      );
+      const labelled = await list('/projects/aq/repositories/app/artifacts?with_label=true&q=tags%3Dmulti');
       expect(labelled[0]?.labels?.map((l) => l.id).sort()).toEqual([red, blue].sort());
       expect((await list('/projects/aq/repositories/app/artifacts'))[0]?.labels).toBeUndefined();
     });
