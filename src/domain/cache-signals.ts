@@ -7,7 +7,7 @@ import { raiseVersion, versions } from './cache-versions.repo.js';
  * What a process may remember that another process can change: credentials and permissions; the
  * schedules of recurring work (each process arms its own timers from the stored schedule).
  */
-export type CacheTopic = 'credentials' | 'schedules';
+export type CacheTopic = 'credentials' | 'schedules' | 'projects';
 
 export interface CacheSignalOptions {
   /** How often every process reads the topics' versions: a change reaches it within this. */

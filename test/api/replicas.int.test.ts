@@ -202,6 +202,32 @@ describe('two replicas over PostgreSQL', () => {
     );
   });
 
+  it('follows a project’s visibility changed on the other replica within 2 s', async () => {
+    await createProjects(a.url, ['flip']);
+    const anonymous = () => call(b, '/api/v2.0/projects/flip');
+    expect((await anonymous()).status).toBe(404);
+    expect(
+      (
+        await call(
+          a,
+          '/api/v2.0/projects/flip',
+          json(adminAuthorization, 'PUT', { metadata: { public: 'true' } }),
+        )
+      ).status,
+    ).toBe(200);
+    await within(2000, async () => (await anonymous()).status === 200);
+    expect(
+      (
+        await call(
+          a,
+          '/api/v2.0/projects/flip',
+          json(adminAuthorization, 'PUT', { metadata: { public: 'false' } }),
+        )
+      ).status,
+    ).toBe(200);
+    await within(2000, async () => (await anonymous()).status === 404);
+  });
+
   it('counts failed sign-ins once for all replicas', async () => {
     const wrong = basic('guess', 'Wrong12345');
     for (const server of [a, b, a, b]) {

@@ -25,9 +25,21 @@ import {
   updateProject,
 } from './project.repo.js';
 
-/** Projects: the first path component of a repository name, with a public flag and Harbor's metadata. */
+/** Projects remembered at most; beyond it the cache starts again. */
+const maxCached = 10_000;
+
+/**
+ * Projects: the first path component of a repository name, with a public flag and Harbor's metadata.
+ * Every /v2 request and every push asks for its project, so each process remembers projects by name
+ * and id until the `projects` signal says one was created, changed or deleted somewhere (at once
+ * here, within the cache sync interval on other replicas).
+ */
 export class ProjectService {
-  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
+  private readonly cache = new Map<string | number, Promise<Project | undefined>>();
+
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now' | 'signals'>) {
+    ctx.signals.on('projects', () => this.cache.clear());
+  }
 
   /** Creates a project owned (as project admin) by the user; CONFLICT when the name is taken. */
   async create(name: string, ownerId: number, metadata: ProjectMetadata): Promise<Project> {
@@ -39,10 +51,22 @@ export class ProjectService {
       now: this.ctx.now(),
     });
     if (!project) throw new BerthError('CONFLICT', `the project ${name} already exists`);
+    await this.ctx.signals.raise('projects');
     return project;
   }
 
-  async find(nameOrId: string | number): Promise<Project | undefined> {
+  find(nameOrId: string | number): Promise<Project | undefined> {
+    let found = this.cache.get(nameOrId);
+    if (!found) {
+      if (this.cache.size >= maxCached) this.cache.clear();
+      found = this.read(nameOrId);
+      this.cache.set(nameOrId, found);
+      found.catch(() => this.cache.delete(nameOrId));
+    }
+    return found;
+  }
+
+  private read(nameOrId: string | number): Promise<Project | undefined> {
     return typeof nameOrId === 'number'
       ? projectById(this.ctx.db, nameOrId)
       : projectByName(this.ctx.db, nameOrId);
@@ -73,22 +97,27 @@ export class ProjectService {
     return listProjects(this.ctx.db, query);
   }
 
-  /** Merges metadata into the project's (`public` moves the public flag with it). */
+  /** Merges metadata into the project's as stored now (`public` moves the public flag with it). */
   async updateMetadata(project: Project, metadata: ProjectMetadata): Promise<void> {
+    const current = (await projectById(this.ctx.db, project.id)) ?? project;
     await updateProject(this.ctx.db, project.id, {
-      metadata: { ...project.metadata, ...metadata },
+      metadata: { ...current.metadata, ...metadata },
       now: this.ctx.now(),
     });
+    await this.ctx.signals.raise('projects');
   }
 
   /** Removes one metadata key; `public` is part of every project and can only be changed. */
   async deleteMetadata(project: Project, key: string): Promise<void> {
     if (key === 'public') throw new BerthError('INVALID_INPUT', 'public cannot be removed, only set');
-    const current: Record<string, string | undefined> = { ...project.metadata };
+    const current: Record<string, string | undefined> = {
+      ...((await projectById(this.ctx.db, project.id)) ?? project).metadata,
+    };
     if (current[key] === undefined)
       throw new BerthError('NOT_FOUND', `project ${project.name} has no metadata ${key.slice(0, 60)}`);
     delete current[key];
     await updateProject(this.ctx.db, project.id, { metadata: current, now: this.ctx.now() });
+    await this.ctx.signals.raise('projects');
   }
 
   /** Whether the project may be deleted now, and why not (Harbor's `_deletable`). */
@@ -103,6 +132,7 @@ export class ProjectService {
     const { deletable, message } = await this.deletable(project);
     if (!deletable) throw new BerthError('PRECONDITION_FAILED', `${message} (project ${project.name})`);
     await deleteProject(this.ctx.db, project.id);
+    await this.ctx.signals.raise('projects');
   }
 
   repositoryCount(projectId: number): Promise<number> {
