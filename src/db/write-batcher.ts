@@ -30,12 +30,16 @@ export class WriteBatcher {
     if (!this.options.combine) return this.db.transaction().execute(work);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        // SQLite runs a transaction in one go of microtasks: give the event loop one turn first so
+        // that requests whose bytes have arrived can join this commit.
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
         const units = this.queue.splice(0, this.options.maxUnits);
