@@ -3,6 +3,7 @@ import { buildApp, createServices, type Services } from './app.js';
 import { type Config, databaseUrl } from './config/index.js';
 import { connectDatabase, migrateToLatest } from './db/index.js';
 import { schedule } from './jobs/index.js';
+import { trackConnections } from './lib/drain.js';
 import { createStorage } from './storage/index.js';
 
 export function createLogger(config: Config): Logger {
@@ -28,7 +29,10 @@ export interface RunningServer {
 
 /** The composition root: config → logger → database (+ migrations) → storage → services → app → listen. */
 export async function startServer(config: Config, logger = createLogger(config)): Promise<RunningServer> {
-  const database = await connectDatabase(databaseUrl(config), { poolSize: config.database.poolSize });
+  const database = await connectDatabase(databaseUrl(config), {
+    poolSize: config.database.poolSize,
+    preparedStatements: config.database.preparedStatements,
+  });
   await migrateToLatest(database);
   const storage = await createStorage(config);
   const deps = { database, storage, logger };
@@ -54,6 +58,7 @@ export async function startServer(config: Config, logger = createLogger(config))
           );
       })
     : undefined;
+  const drain = trackConnections(app.server);
   const url = await app.listen({ host: config.host, port: config.port });
   services.listening.url = url;
   services.signals.start();
@@ -71,6 +76,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       }, config.shutdownTimeoutSeconds * 1000);
       timeout.unref();
       try {
+        drain();
         await app.close();
         cron?.stop();
         services.scanAllSchedules.stop();
