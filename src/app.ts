@@ -105,6 +105,7 @@ const version = (
 export function createServices(deps: AppDeps, config: Config): Services {
   const ctx: ServiceContext = {
     db: deps.database.db,
+    dialect: deps.database.dialect,
     storage: deps.storage,
     logger: deps.logger,
     now: deps.now ?? Date.now,

@@ -18,6 +18,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_DATA_DIR: ['dataDir', 'string'],
   BERTH_DATABASE_URL: ['database.url', 'string'],
   BERTH_DATABASE_POOL_SIZE: ['database.poolSize', 'integer'],
+  BERTH_DATABASE_PREPARED_STATEMENTS: ['database.preparedStatements', 'boolean'],
   BERTH_STORAGE: ['storage.driver', 'string'],
   BERTH_FS_ROOT: ['storage.filesystem.root', 'string'],
   BERTH_FS_FSYNC: ['storage.filesystem.fsync', 'boolean'],

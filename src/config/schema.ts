@@ -32,6 +32,11 @@ export const ConfigSchema = Type.Object(
           description: 'postgres://… or sqlite:PATH; empty means SQLite at <dataDir>/berth.db',
         }),
         poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+        preparedStatements: Type.Boolean({
+          default: true,
+          description:
+            'PostgreSQL: run the hot queries as prepared statements; turn off behind a pooler that moves a session between server connections (PgBouncer in transaction mode without max_prepared_statements)',
+        }),
         cacheSyncMs: Type.Integer({
           minimum: 50,
           maximum: 60_000,

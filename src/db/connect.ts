@@ -1,7 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  type PostgresCursor,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+  SqliteDialect,
+} from 'kysely';
+import type pg from 'pg';
 import { type Dialect, migrationProvider } from './migrations/index.js';
+import { statementName } from './prepared.js';
 import type { Database } from './tables.js';
 
 export interface DatabaseHandle {
@@ -12,6 +23,12 @@ export interface DatabaseHandle {
 
 export interface ConnectOptions {
   poolSize?: number;
+  /**
+   * PostgreSQL: run the hot path's queries as named prepared statements (default). Off behind a
+   * connection pooler that hands a session's statements to other server connections (PgBouncer in
+   * transaction mode before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -29,7 +46,10 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
       },
     };
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const dialect = new PostgresDialect({
+      pool: options.preparedStatements === false ? pool : preparing(pool),
+    });
+    const db = new Kysely<Database>({ dialect });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const match = /^sqlite:(.+)$/.exec(url);
@@ -59,6 +79,50 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * The pool, its clients running prepared() queries as named statements: parsed once per connection,
+ * and after a few runs planned once (PostgreSQL's own choice between a generic and a custom plan,
+ * which needs the table statistics autovacuum keeps).
+ */
+function preparing(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => new PreparingClient(await pool.connect()),
+    end: () => pool.end(),
+  };
+}
+
+/** The commands whose row counts Kysely reports (as affected rows); any other is read as a SELECT. */
+const commands = ['UPDATE', 'DELETE', 'INSERT', 'SELECT', 'MERGE', 'COMMIT', 'ROLLBACK'] as const;
+
+class PreparingClient implements PostgresPoolClient {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    query: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    // Kysely reads through a cursor only when the dialect is given a cursor class; this one is not.
+    if (typeof query !== 'string') throw new Error('streaming query results is not configured');
+    const name = statementName(query);
+    const values = [...(parameters ?? [])];
+    return this.client
+      .query<R & pg.QueryResultRow>(
+        name === undefined ? { text: query, values } : { name, text: query, values },
+      )
+      .then((result) => ({
+        command: commands.find((c) => c === result.command) ?? 'SELECT',
+        rowCount: result.rowCount ?? 0,
+        rows: result.rows,
+      }));
+  }
+
+  release(destroy?: boolean): void {
+    this.client.release(destroy);
+  }
 }
 
 export async function migrateToLatest(handle: DatabaseHandle): Promise<void> {

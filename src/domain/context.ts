@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, WriteBatcher } from '../db/index.js';
+import type { Database, Dialect, WriteBatcher } from '../db/index.js';
 import type { StorageDriver } from '../storage/index.js';
 import type { CacheSignals } from './cache-signals.js';
 
 /** What every registry service is built from; passed in, never imported as a singleton. */
 export interface ServiceContext {
   readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
   readonly storage: StorageDriver;
   readonly logger: Logger;
   /** Epoch milliseconds. */

@@ -5,7 +5,13 @@ import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import S3rver from 's3rver';
-import { connectDatabase, type DatabaseHandle, migrateToLatest, WriteBatcher } from '../../src/db/index.js';
+import {
+  connectDatabase,
+  type DatabaseHandle,
+  type Dialect,
+  migrateToLatest,
+  WriteBatcher,
+} from '../../src/db/index.js';
 import { CacheSignals } from '../../src/domain/cache-signals.js';
 import { FilesystemDriver, type StorageDriver } from '../../src/storage/index.js';
 import { S3Driver } from '../../src/storage/s3.driver.js';
@@ -112,8 +118,13 @@ export async function createTestStorage(kind: StorageKind): Promise<TestStorage>
 }
 
 /** What a service built directly (no server) needs besides the database, storage, logger and clock. */
-export function testContextParts(handle: DatabaseHandle): { signals: CacheSignals; writes: WriteBatcher } {
+export function testContextParts(handle: DatabaseHandle): {
+  dialect: Dialect;
+  signals: CacheSignals;
+  writes: WriteBatcher;
+} {
   return {
+    dialect: handle.dialect,
     signals: testSignals(handle),
     writes: new WriteBatcher(handle.db, { combine: handle.dialect === 'sqlite', maxUnits: 32 }),
   };

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import type { Database, ReferenceKind } from '../../db/index.js';
 import { digestOf, isDigest, parseDigest, truncate } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName, assertTag, isValidTag } from '../../lib/names.js';
@@ -9,10 +11,14 @@ import {
   ensureRepository,
   findRepositoryId,
   listRepositoryNames,
-  storedSizes,
   touchRepository,
 } from '../repository/index.js';
-import { type Descriptor, type DescriptorReference, parseManifest } from './manifest.parse.js';
+import {
+  type Descriptor,
+  type DescriptorReference,
+  type ParsedManifest,
+  parseManifest,
+} from './manifest.parse.js';
 import {
   deleteManifest,
   deleteTag,
@@ -25,6 +31,7 @@ import {
   type StoredManifest,
   upsertTag,
 } from './manifest.repo.js';
+import { pushTarget, storeDirect } from './manifest-push.repo.js';
 import { manifestMediaTypes } from './media-types.js';
 
 export interface ManifestLimits {
@@ -121,59 +128,80 @@ export class ManifestService {
       });
     }
     const now = this.ctx.now();
-    await this.ctx.writes.run(async (tx) => {
-      const repositoryId = await ensureRepository(tx, repository, now);
-      assertStored(
-        repository,
-        'blob',
-        parsed.blobs,
-        await storedSizes(
-          tx,
-          'repository_blobs',
-          repositoryId,
-          parsed.blobs.map((r) => r.digest),
-        ),
-      );
-      assertStored(
-        repository,
-        'manifest',
-        parsed.manifests,
-        await storedSizes(
-          tx,
-          'manifests',
-          repositoryId,
-          parsed.manifests.map((r) => r.digest),
-        ),
-      );
-      await insertManifest(
-        tx,
-        {
-          repository_id: repositoryId,
-          digest,
-          media_type: parsed.mediaType,
-          artifact_type: parsed.artifactType,
-          size: content.length,
-          content,
-          subject_digest: parsed.subject?.digest ?? null,
-          config_media_type: parsed.configMediaType,
-          annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
-          created_at: now,
-        },
-        [
-          ...parsed.blobs.map((r) => ({ digest: r.digest, kind: 'blob' as const })),
-          ...parsed.manifests.map((r) => ({ digest: r.digest, kind: 'manifest' as const })),
-        ],
-      );
-      if (ref.kind === 'tag') await upsertTag(tx, repositoryId, ref.tag, digest, now);
-      // The repository's last change is kept to the second: a process that recorded one this
-      // second (for this repository) need not ask again.
-      if (now - (this.touched.get(repositoryId) ?? 0) >= 1000) {
-        if (this.touched.size >= 10_000) this.touched.clear();
-        this.touched.set(repositoryId, now);
-        await touchRepository(tx, repositoryId, now);
+    const manifest = {
+      digest,
+      media_type: parsed.mediaType,
+      artifact_type: parsed.artifactType,
+      size: content.length,
+      content,
+      subject_digest: parsed.subject?.digest ?? null,
+      config_media_type: parsed.configMediaType,
+      annotations: parsed.annotations ? JSON.stringify(parsed.annotations) : null,
+      created_at: now,
+    };
+    const references = uniqueReferences(parsed.blobs, parsed.manifests);
+    const tag = ref.kind === 'tag' ? ref.tag : undefined;
+    if (this.ctx.dialect === 'postgres' && parsed.manifests.length === 0) {
+      // Two round trips (what is there, then one statement storing it) instead of a transaction's
+      // eight: every statement costs a round trip to the database server.
+      const repositoryId = await this.target(this.ctx.db, repository, parsed, now);
+      try {
+        await storeDirect(this.ctx.db, {
+          manifest: { ...manifest, repository_id: repositoryId },
+          references,
+          ...(tag === undefined ? {} : { tag }),
+          ...(this.touch(repositoryId, now) ? { touchBefore: now - 1000 } : {}),
+        });
+      } catch (error) {
+        throw deletedMeanwhile(error, repository);
       }
-    });
+    } else {
+      await this.ctx.writes
+        .run(async (tx) => {
+          const repositoryId = await this.target(tx, repository, parsed, now);
+          await insertManifest(tx, { ...manifest, repository_id: repositoryId }, references);
+          if (tag !== undefined) await upsertTag(tx, repositoryId, tag, digest, now);
+          if (this.touch(repositoryId, now)) await touchRepository(tx, repositoryId, now);
+        })
+        .catch((error: unknown) => {
+          throw deletedMeanwhile(error, repository);
+        });
+    }
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
+  }
+
+  /**
+   * The repository a manifest is pushed into (created on first use), once every blob and manifest it
+   * references is known there at the size its descriptor declares.
+   */
+  private async target(
+    db: Kysely<Database>,
+    repository: string,
+    parsed: ParsedManifest,
+    now: number,
+  ): Promise<number> {
+    const found = await pushTarget(
+      db,
+      this.ctx.dialect,
+      repository,
+      parsed.blobs.map((r) => r.digest),
+      parsed.manifests.map((r) => r.digest),
+    );
+    const repositoryId = found?.repositoryId ?? (await ensureRepository(db, repository, now));
+    assertStored(repository, 'blob', parsed.blobs, found?.blobs ?? new Map());
+    assertStored(repository, 'manifest', parsed.manifests, found?.manifests ?? new Map());
+    return repositoryId;
+  }
+
+  /**
+   * Whether this push should record the repository's last change, kept to the second: not when this
+   * process recorded one for the repository within the last second.
+   */
+  private touch(repositoryId: number, now: number): boolean {
+    if (now - (this.touched.get(repositoryId) ?? 0) < 1000) return false;
+    if (this.touched.size >= 10_000) this.touched.clear();
+    this.touched.set(repositoryId, now);
+    return true;
   }
 
   /**
@@ -276,4 +304,22 @@ function acceptable(accept: string, mediaType: string): boolean {
   const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '');
   if (types.includes(mediaType) || types.includes('*/*')) return true;
   return !types.some((t) => manifestMediaTypes.includes(t));
+}
+
+/** The references a manifest records, each once. */
+function uniqueReferences(
+  blobs: readonly DescriptorReference[],
+  manifests: readonly DescriptorReference[],
+): { digest: string; kind: ReferenceKind }[] {
+  const unique = new Map<string, { digest: string; kind: ReferenceKind }>();
+  for (const r of blobs) unique.set(`blob ${r.digest}`, { digest: r.digest, kind: 'blob' });
+  for (const r of manifests) unique.set(`manifest ${r.digest}`, { digest: r.digest, kind: 'manifest' });
+  return [...unique.values()];
+}
+
+/** A repository deleted between the lookup and the insert fails the insert's foreign key. */
+function deletedMeanwhile(error: unknown, repository: string): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code !== '23503' && code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') return error;
+  return new BerthError('NAME_UNKNOWN', `repository ${repository} was deleted while the manifest was pushed`);
 }

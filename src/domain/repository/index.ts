@@ -4,7 +4,6 @@ export {
   findRepositoryId,
   listRepositoryNames,
   requireProject,
-  storedSizes,
   touchRepository,
 } from './repository.repo.js';
 export { type RepositoryQuery, RepositoryService } from './repository.service.js';

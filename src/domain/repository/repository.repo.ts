@@ -65,33 +65,6 @@ export async function listRepositoryNames(
   return (await query.execute()).map((r) => r.name);
 }
 
-/** The sizes of the digests the repository holds, as linked blobs or as manifests. */
-export async function storedSizes(
-  db: Db,
-  table: 'repository_blobs' | 'manifests',
-  repositoryId: number,
-  digests: readonly string[],
-): Promise<Map<string, number>> {
-  if (digests.length === 0) return new Map();
-  const unique = [...new Set(digests)];
-  const rows =
-    table === 'manifests'
-      ? await db
-          .selectFrom('manifests')
-          .select(['digest', 'size'])
-          .where('repository_id', '=', repositoryId)
-          .where('digest', 'in', unique)
-          .execute()
-      : await db
-          .selectFrom('repository_blobs as rb')
-          .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-          .select(['rb.digest', 'b.size'])
-          .where('rb.repository_id', '=', repositoryId)
-          .where('rb.digest', 'in', unique)
-          .execute();
-  return new Map(rows.map((r) => [r.digest, Number(r.size)]));
-}
-
 /**
  * Records a push into the repository as its last change, to the second: a repository taking many
  * pushes a second has its row written once a second, not by every push (on PostgreSQL an update
