@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventSink } from '../domain/events.js';
 import type { AllowlistService } from '../scan/index.js';
-import { empty, noContent, report, requireAuthenticated, requireSysAdmin } from './context.js';
+import { empty, noContent, report, requireAuthenticated, requireSystemAccess } from './context.js';
 import { allowlistResponse } from './presenters/allowlist.js';
 import { CVEAllowlist, errorResponses, ref } from './schemas/index.js';
 
@@ -41,7 +41,7 @@ export const allowlistRoutes: FastifyPluginAsyncTypebox<AllowlistRoutesDeps> = a
       },
     },
     async (request, reply) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'configuration', 'update');
       const body = request.body;
       await allowlists.set(
         0,

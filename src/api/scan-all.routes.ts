@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Action } from '../auth/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ScanAllSchedules, ScanAllService } from '../scan/index.js';
-import { empty, noContent, report, requireSysAdmin } from './context.js';
+import { empty, noContent, report, requireSystemAccess } from './context.js';
 import { scheduleResponse, statsResponse } from './presenters/scan.js';
 import { errorResponses, ref, Schedule, Stats } from './schemas/index.js';
 
@@ -14,7 +15,8 @@ export interface ScanAllRoutesDeps {
 }
 
 /**
- * Harbor's scan all (system administrators): its schedule (`/system/scanAll/schedule`, stored in the
+ * Harbor's scan all (system administrators, and system robots with the scan-all permission for the
+ * action): its schedule (`/system/scanAll/schedule`, stored in the
  * database and followed by every replica), a manual run (a schedule of type Manual, or Berth's
  * `/system/scanAll/now`), stopping the latest run and the progress of the latest runs. As Harbor,
  * every one of them answers 412 when no scanner is the default (after 401/403).
@@ -23,8 +25,8 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
   app,
   { scanAll, scanAllSchedules, events },
 ) => {
-  const allowed = async (request: FastifyRequest) => {
-    requireSysAdmin(request);
+  const allowed = async (request: FastifyRequest, action: Action) => {
+    requireSystemAccess(request, 'scan-all', action);
     await scanAll.requireScanner();
   };
 
@@ -43,7 +45,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      await allowed(request);
+      await allowed(request, 'read');
       const schedule = await scanAllSchedules.get();
       // go-swagger writes no body for a nil payload: Harbor's answer when nothing is scheduled.
       return schedule ? scheduleResponse(schedule) : reply.code(200).send();
@@ -62,7 +64,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      await allowed(request);
+      await allowed(request, 'create');
       const { type, cron } = request.body.schedule;
       await scanAllSchedules.create({ type, cron });
       if (type !== 'None')
@@ -87,7 +89,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      await allowed(request);
+      await allowed(request, 'update');
       const { type, cron } = request.body.schedule;
       await scanAllSchedules.update({ type, cron });
       report(events, request, {
@@ -111,7 +113,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      await allowed(request);
+      await allowed(request, 'stop');
       await scanAll.stop();
       report(events, request, {
         operation: 'update',
@@ -133,7 +135,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      await allowed(request);
+      await allowed(request, 'create');
       await scanAll.start('MANUAL');
       report(events, request, {
         operation: 'create',
@@ -155,7 +157,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request) => {
-      await allowed(request);
+      await allowed(request, 'read');
       return statsResponse(await scanAll.progress());
     },
   );
@@ -170,7 +172,7 @@ export const scanAllRoutes: FastifyPluginAsyncTypebox<ScanAllRoutesDeps> = async
       },
     },
     async (request) => {
-      await allowed(request);
+      await allowed(request, 'read');
       return statsResponse(await scanAll.progress('SCHEDULE'));
     },
   );

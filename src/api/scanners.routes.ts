@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
 import type { RegistrationField, ScannerRegistration, ScannerRegistrations } from '../scan/index.js';
-import { empty, noContent, report, requireSysAdmin } from './context.js';
+import { empty, noContent, report, requireSystemAccess } from './context.js';
 import { registrationResponse } from './presenters/scanner.js';
 import { authorizedProject, IsResourceName, NameOrId } from './project-access.js';
 import { filtersOf, PageQuery, pageHeaders, sortsOf } from './query.js';
@@ -60,7 +60,7 @@ const filterKeys: Record<string, RegistrationField> = {
 };
 
 /**
- * Harbor's scanner registrations (`/scanners`, system administrators) and each project's choice of
+ * Harbor's scanner registrations (`/scanners`, system administrators and system robots holding the scanner permission) and each project's choice of
  * scanner (`/projects/{project_name_or_id}/scanner`: project admins set it, members read it).
  */
 export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async (
@@ -95,7 +95,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'list');
       return listed(request, reply, request.query);
     },
   );
@@ -111,7 +111,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'create');
       const created = await scanners.create(request.body);
       report(events, request, { operation: 'create', resourceType: 'scanner', resource: created.name });
       return empty(reply, 201, `/api/v2.0/scanners/${created.uuid}`);
@@ -129,7 +129,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'read');
       await scanners.ping(request.body);
       return empty(reply, 200);
     },
@@ -146,7 +146,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'read');
       return registrationOf(await scanners.get(request.params.registration_id));
     },
   );
@@ -163,7 +163,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'update');
       const updated = await scanners.update(request.params.registration_id, request.body);
       report(events, request, { operation: 'update', resourceType: 'scanner', resource: updated.name });
       return empty(reply, 200);
@@ -181,7 +181,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'delete');
       const deleted = await scanners.delete(request.params.registration_id);
       report(events, request, { operation: 'delete', resourceType: 'scanner', resource: deleted.name });
       return { ...(await registrationOf(deleted)), is_default: false };
@@ -200,7 +200,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request, reply) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'update');
       const { is_default } = request.body;
       await scanners.setDefault(request.params.registration_id, is_default);
       report(events, request, {
@@ -223,7 +223,7 @@ export const scannerRoutes: FastifyPluginAsyncTypebox<ScannerRoutesDeps> = async
       },
     },
     async (request) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'scanner', 'read');
       const metadata = await scanners.metadata(await scanners.get(request.params.registration_id));
       return { ...metadata, properties: metadata.properties ?? {} };
     },

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { VulnDbService } from '../scan/index.js';
-import { requireSysAdmin } from './context.js';
+import { requireSystemAccess } from './context.js';
 import { generalInfoResponse, healthResponse, volumesResponse } from './presenters/system.js';
 import { errorResponses, GeneralInfo, OverallHealthStatus, ref, SystemInfo } from './schemas/index.js';
 
@@ -65,7 +65,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesDeps> = async (
       },
     },
     async (request) => {
-      requireSysAdmin(request);
+      requireSystemAccess(request, 'system-volumes', 'read');
       return volumesResponse(await deps.capacity.capacity());
     },
   );
