@@ -109,6 +109,10 @@ describe.each([
       ['0 0 * * *', 'expected exactly 6 fields, found 5'],
       ['30 0 0 * * *', 'the 1st field (indicating Seconds of time) of the cron setting must be 0'],
       ['0 0 0 * * nonsense', ''],
+      // Harbor's parser has no L, W or # (croner, which arms the timers, would take them).
+      ['0 0 0 L * *', 'failed to parse int from L'],
+      ['0 0 0 15W * *', 'failed to parse int from 15W'],
+      ['0 0 0 * * 5#3', 'failed to parse int from 5#3'],
     ];
     for (const [cron, why] of bad) {
       const res = await admin.call('PUT', '/system/scanAll/schedule', { schedule: { type: 'Custom', cron } });
@@ -117,6 +121,10 @@ describe.each([
         `invalid cron string for scheduled scan all: ${cron ?? ''}, error: ${why}`,
       );
     }
+    // Names, ranges, steps, lists and ? are Harbor's too.
+    const named = { schedule: { type: 'Custom', cron: '0 0 6 ? JAN-MAR,oct MON-FRI/2' } };
+    expect((await admin.call('PUT', '/system/scanAll/schedule', named)).status).toBe(200);
+    expect((await admin.call('PUT', '/system/scanAll/schedule', weekly)).status).toBe(200);
     const unknownType = await admin.call('PUT', '/system/scanAll/schedule', { schedule: { type: 'Yearly' } });
     expect(unknownType.status).toBe(400);
     expect((await admin.call<Schedule>('GET', '/system/scanAll/schedule')).body.schedule.type).toBe('Weekly');

@@ -10,6 +10,16 @@ import { type ScanAllService, scanAllJob } from './scan-all.service.js';
 /** Schedules are read in UTC on every replica, so all of them agree on when "daily at midnight" is. */
 const timezone = 'UTC';
 
+/** The names each field of a six-field cron may use besides numbers (months, then days of the week). */
+const cronNames: readonly (readonly string[] | undefined)[] = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+];
+
 /**
  * Harbor's `ValidateCronString`: six fields (seconds first) and the seconds field 0, in Harbor's
  * words (`invalid cron string for scheduled scan all: …`).
@@ -24,6 +34,15 @@ function validateCron(cron: string | undefined): string {
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 6)
     throw invalid(`expected exactly 6 fields, found ${fields.length}: [${fields.join(' ')}]`);
+  // Harbor's parser (robfig/cron) knows numbers, `*`, `?`, ranges, steps, lists and month and day
+  // names; croner also takes L, W and #, which Harbor refuses.
+  fields.forEach((field, i) => {
+    for (const atom of field.split(/[,/-]/)) {
+      const named = (cronNames[i] ?? []).includes(atom.toLowerCase());
+      if (atom !== '*' && atom !== '?' && !/^\d+$/.test(atom) && !named)
+        throw invalid(`failed to parse int from ${atom}: strconv.Atoi: parsing "${atom}": invalid syntax`);
+    }
+  });
   try {
     parseCron(cron, { timezone });
   } catch (error) {
