@@ -5,6 +5,7 @@ import type { UserService } from '../domain/user/index.js';
 import type { VerifiedToken } from './token.service.js';
 
 interface Credentials {
+  readonly account: number;
   readonly version: number;
   /** Epoch ms: a robot's expiry (never for users). */
   readonly expiresAt: number;
@@ -33,10 +34,11 @@ export class CredentialVersions {
   }
 
   /**
-   * True when the token was issued for its subject's current credentials, or names no account
-   * (anonymous, a scanner's pull token). Tokens from before versions existed count as version 0.
+   * True when the token was issued for its subject's current account and credentials, or names no
+   * account (anonymous, a scanner's pull token). A token for an account that names no credential
+   * (issued before tokens carried them) is not current: its holder signs in again.
    */
-  async current(token: Pick<VerifiedToken, 'subject' | 'version'>): Promise<boolean> {
+  async current(token: Pick<VerifiedToken, 'subject' | 'credential'>): Promise<boolean> {
     if (token.subject === '' || (token.subject.includes('$') && !token.subject.startsWith(robotPrefix)))
       return true;
     let credentials = this.known.get(token.subject);
@@ -47,8 +49,15 @@ export class CredentialVersions {
       credentials.catch(() => this.known.delete(token.subject));
     }
     const current = await credentials;
+    // An account that is gone may be made again under its name: what is not there is not remembered.
+    if (current === undefined && this.known.get(token.subject) === credentials)
+      this.known.delete(token.subject);
     return (
-      current !== undefined && current.version === (token.version ?? 0) && current.expiresAt > this.now()
+      current !== undefined &&
+      token.credential !== undefined &&
+      current.account === token.credential.account &&
+      current.version === token.credential.version &&
+      current.expiresAt > this.now()
     );
   }
 
@@ -58,11 +67,12 @@ export class CredentialVersions {
       const robot = await this.robots.findByName(subject);
       if (!robot || robot.disabled) return undefined;
       return {
+        account: robot.id,
         version: robot.credentialVersion,
         expiresAt: robot.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
       };
     }
     const user = await this.users.findByName(subject);
-    return user && { version: user.credentialVersion, expiresAt: Number.POSITIVE_INFINITY };
+    return user && { account: user.id, version: user.credentialVersion, expiresAt: Number.POSITIVE_INFINITY };
   }
 }

@@ -27,13 +27,21 @@ export interface IssuedToken {
   readonly issuedAt: string;
 }
 
+export interface TokenCredential {
+  readonly account: number;
+  readonly version: number;
+}
+
 export interface VerifiedToken {
   readonly subject: string;
   readonly access: readonly Access[];
   /** Refresh tokens carry no access; they buy new access tokens. */
   readonly refresh: boolean;
-  /** The subject's credential version when the token was issued (absent for anonymous and scanner tokens). */
-  readonly version: number | undefined;
+  /**
+   * The account the token was issued to (its id: a later account of the same name is another one)
+   * and its credential version then; absent for anonymous and scanner tokens.
+   */
+  readonly credential: TokenCredential | undefined;
   /** Epoch milliseconds. */
   readonly issuedAt: number;
   /** Epoch milliseconds. */
@@ -73,7 +81,7 @@ export class TokenService {
     subject: string,
     audience: string,
     access: readonly Access[],
-    options: { refresh?: boolean; expirySeconds?: number; version?: number | undefined } = {},
+    options: { refresh?: boolean; expirySeconds?: number; credential?: TokenCredential | undefined } = {},
   ): Promise<IssuedToken> {
     const signing = await this.signingKey();
     const now = Math.floor(this.options.now() / 1000);
@@ -81,7 +89,9 @@ export class TokenService {
     const token = await new SignJWT({
       access,
       ...(options.refresh ? { typ: 'refresh' } : {}),
-      ...(options.version === undefined ? {} : { ver: options.version }),
+      ...(options.credential === undefined
+        ? {}
+        : { uid: options.credential.account, ver: options.credential.version }),
     })
       .setProtectedHeader({ alg: algorithm, kid: signing.kid, typ: 'JWT' })
       .setIssuer(this.options.issuer)
@@ -111,7 +121,10 @@ export class TokenService {
         subject: payload.sub ?? '',
         access: Array.isArray(payload.access) ? (payload.access as Access[]) : [],
         refresh: payload.typ === 'refresh',
-        version: typeof payload.ver === 'number' ? payload.ver : undefined,
+        credential:
+          typeof payload.uid === 'number' && typeof payload.ver === 'number'
+            ? { account: payload.uid, version: payload.ver }
+            : undefined,
         issuedAt: (payload.iat ?? 0) * 1000,
         expiresAt: (payload.exp ?? 0) * 1000,
       };

@@ -39,9 +39,13 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
     const granted: Access[] = await deps.auth.access.grant(context, parseScopes(scopeValues));
     const principal = context.principal;
     const subject = principal?.username ?? '';
-    // Tokens name the account's credential version: a later change of it ends them.
-    const version = principal && principal.kind !== 'scanner' ? principal.credentialVersion : undefined;
-    const issued = await deps.auth.tokens.issue(subject, deps.auth.service, granted, { version });
+    // Tokens name the account and its credential version: a later change of it, or another account
+    // made under the name, ends them.
+    const credential =
+      principal && principal.kind !== 'scanner'
+        ? { account: principal.id, version: principal.credentialVersion }
+        : undefined;
+    const issued = await deps.auth.tokens.issue(subject, deps.auth.service, granted, { credential });
     const body: Record<string, unknown> = {
       token: issued.token,
       access_token: issued.token,
@@ -53,7 +57,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): P
         await deps.auth.tokens.issue(subject, deps.auth.service, [], {
           refresh: true,
           expirySeconds: deps.refreshTokenDays * 86_400,
-          version,
+          credential,
         })
       ).token;
     }

@@ -347,6 +347,66 @@ describe.each(['sqlite', 'postgres'] as const)('authorization of /v2 (%s)', (dat
     expect(badGrant.status).toBe(405);
   });
 
+  it('ends a deleted account’s tokens, also when an account of the same name is made again', async () => {
+    const admin = { Authorization: adminAuthorization, 'Content-Type': 'application/json' };
+    const create = () =>
+      fetch(`${b.server.url}/api/v2.0/users`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ username: 'phoenix', password }),
+      });
+    const created = await create();
+    expect(created.status).toBe(201);
+    const id = created.headers.get('location')?.split('/').pop();
+    const issued = (await (
+      await fetch(
+        `${b.server.url}/service/token?service=berth-registry&scope=repository:public/app:pull&offline_token=true`,
+        {
+          headers: { Authorization: basic('phoenix') },
+        },
+      )
+    ).json()) as { token: string; refresh_token: string };
+    const refresh = () =>
+      fetch(`${b.server.url}/service/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: issued.refresh_token,
+          service: 'berth-registry',
+        }),
+      });
+    const catalogue = () =>
+      fetch(`${b.server.url}/v2/public/app/tags/list`, {
+        headers: { Authorization: `Bearer ${issued.token}` },
+      });
+    expect((await refresh()).status).toBe(200);
+    expect((await catalogue()).status).not.toBe(401);
+    expect(
+      (
+        await fetch(`${b.server.url}/api/v2.0/users/${id}`, {
+          method: 'DELETE',
+          headers: { Authorization: adminAuthorization },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await refresh()).status).toBe(401);
+    expect((await catalogue()).status).toBe(401);
+    // The new phoenix is another account: the old one's tokens stay ended, its own work.
+    expect((await create()).status).toBe(201);
+    expect((await refresh()).status).toBe(401);
+    expect((await catalogue()).status).toBe(401);
+    const own = (await (
+      await fetch(`${b.server.url}/service/token?service=berth-registry&scope=repository:public/app:pull`, {
+        headers: { Authorization: basic('phoenix') },
+      })
+    ).json()) as { token: string };
+    const pulled = await fetch(`${b.server.url}/v2/public/app/tags/list`, {
+      headers: { Authorization: `Bearer ${own.token}` },
+    });
+    expect(pulled.status).not.toBe(401);
+  });
+
   it('lets a project admin manage members, and only them', async () => {
     const asUser = (user: string) => ({ Authorization: basic(user), 'Content-Type': 'application/json' });
     const list = await fetch(`${b.server.url}/api/v2.0/projects/private/members`, {
