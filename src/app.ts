@@ -251,7 +251,9 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     requestIdHeader: 'x-request-id',
     // Unknown fields are refused with a 400 naming them, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
-    trustProxy: true,
+    // Forwarded headers are believed only from the configured proxies (README, Configuration): a
+    // client elsewhere cannot claim another address to dodge sign-in throttling.
+    trustProxy: [...config.http.trustedProxies],
     return503OnClosing: true,
     // Timeouts (README, Configuration): headers must arrive within headersTimeoutSeconds; bodies are
     // not timed as a whole (a slow 2 GiB push is legitimate) but a connection idle for

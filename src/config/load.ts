@@ -55,6 +55,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_HTTP_HEADERS_TIMEOUT_SECONDS: ['http.headersTimeoutSeconds', 'number'],
   BERTH_HTTP_IDLE_TIMEOUT_SECONDS: ['http.idleTimeoutSeconds', 'number'],
   BERTH_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: ['http.keepAliveTimeoutSeconds', 'number'],
+  BERTH_HTTP_TRUSTED_PROXIES: ['http.trustedProxies', 'list'],
 };
 
 type Tree = { [key: string]: unknown };

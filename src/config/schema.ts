@@ -259,6 +259,11 @@ export const ConfigSchema = Type.Object(
           description:
             'an idle kept-alive connection between requests is closed after this (above load balancers’ 60 s)',
         }),
+        trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['loopback', 'linklocal', 'uniquelocal'],
+          description:
+            'the addresses (IPs, CIDR ranges, or loopback, linklocal, uniquelocal) whose X-Forwarded-For, -Proto and -Host are believed: a client’s address (sign-in throttling, audit) and the URL it used; [] believes none',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

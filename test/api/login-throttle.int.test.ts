@@ -51,3 +51,27 @@ describe('sign-in throttling over HTTP', () => {
     expect(own.status).toBe(200);
   });
 });
+
+describe.each([
+  ['believed from a trusted proxy', ['loopback'], [401, 401, 429, 401]],
+  ['ignored from anyone else', [], [401, 401, 429, 429]],
+] as const)('forwarded client addresses %s', (_name, trustedProxies, statuses) => {
+  const b = useBackend('sqlite', 'filesystem', {
+    'auth.loginFailuresPerUser': 100,
+    'auth.loginFailuresPerAddress': 2,
+    'auth.loginWindowSeconds': 120,
+    'http.trustedProxies': trustedProxies,
+  });
+
+  it('count failed sign-ins per the address that applies', async () => {
+    const seen: number[] = [];
+    // Each attempt names another user, so only the per-address count can refuse it.
+    for (const [i, forwarded] of ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2'].entries()) {
+      const res = await fetch(`${b.server.url}/api/v2.0/users/current`, {
+        headers: { Authorization: basic(`guess${i}`, 'nope'), 'X-Forwarded-For': forwarded },
+      });
+      seen.push(res.status);
+    }
+    expect(seen).toEqual(statuses);
+  });
+});
