@@ -5,7 +5,7 @@ import type { Action, Resource } from '../auth/index.js';
 import type { Artifact, ArtifactField, ArtifactService, TagField } from '../domain/artifact/index.js';
 import type { EventSink } from '../domain/events.js';
 import { hasAllLabels, type LabelService } from '../domain/label/index.js';
-import type { Project, ProjectService } from '../domain/project/index.js';
+import { type Project, type ProjectService, projectNameOf } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { ScannerInfo, ScannerRegistrations, ScanService } from '../scan/index.js';
 import { empty, noContent, report } from './context.js';
@@ -219,8 +219,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesDeps> = asy
       const target = await authorized(request, request.params.project_name, 'artifact', 'create');
       const destination = repositoryName(request.params);
       const from = request.query.from;
-      const sourceProject = from.includes('/') ? from.slice(0, from.indexOf('/')) : from;
-      await authorized(request, sourceProject, 'artifact', 'read');
+      await authorized(request, projectNameOf(from), 'artifact', 'read');
       const { source, digests, reference } = await artifacts.copy(from, destination);
       for (const digest of digests) {
         report(events, request, {

@@ -123,6 +123,23 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(latest.map((a) => `${a.repository_name}:${a.tags?.map((t) => t.name).join()}`)).toEqual([
         'aq/other:new',
       ]);
+      // By artifact type: the newest of that type, though a newer one of another type shares its config.
+      const empty = await b.client.pushBlob('aq/other', '{}', 'application/vnd.oci.empty.v1+json');
+      for (const artifactType of ['application/vnd.example.a', 'application/vnd.example.b']) {
+        const manifest = {
+          schemaVersion: 2,
+          mediaType: ociManifest,
+          artifactType,
+          config: empty,
+          layers: [],
+        };
+        expect((await b.client.pushManifest('aq/other', artifactType.slice(-1), manifest)).status).toBe(201);
+      }
+      const typeA = encodeURIComponent(encodeURIComponent('artifact_type=application/vnd.example.a'));
+      const latestA = await list(`/projects/aq/artifacts?latest_in_repository=true&q=${typeA}&with_tag=true`);
+      expect(latestA.map((a) => `${a.repository_name}:${a.tags?.map((t) => t.name).join()}`)).toEqual([
+        'aq/other:a',
+      ]);
       expect((await admin.call('GET', '/projects/aq/artifacts?latest_in_repository=true')).status).toBe(400);
       // A private project's artifacts are hidden from anonymous callers like the project itself.
       expect((await admin.anonymous().call('GET', '/projects/aq/artifacts')).status).toBe(404);

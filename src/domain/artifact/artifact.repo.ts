@@ -146,10 +146,14 @@ export async function listTopLevel(db: Db, query: ArtifactListQuery): Promise<Li
   });
   const scope = query.scope;
   if (query.latestInRepository) {
-    // The newest of each repository among those matching: the same conditions on a correlated m2.
+    // Harbor's latest_in_repository: each repository's newest artifact of the media type or artifact
+    // type the filter names (when it also matches the other filters).
+    const kind = query.filters.artifactType
+      ? sql`coalesce(newer.artifact_type, newer.config_media_type, newer.media_type) = ${artifactType}`
+      : sql`coalesce(newer.config_media_type, newer.media_type) = ${mediaType}`;
     conditions.push(sql<SqlBool>`not exists (select 1 from manifests newer where newer.repository_id = m.repository_id
       and newer.top_level = 1 and (newer.created_at > m.created_at or (newer.created_at = m.created_at and newer.id > m.id))
-      and coalesce(newer.config_media_type, newer.media_type) = coalesce(m.config_media_type, m.media_type))`);
+      and ${kind})`);
   }
   const base = db
     .selectFrom('manifests as m')
