@@ -66,7 +66,7 @@ async function skopeo(copyArgs: string[], work: string): Promise<number> {
         'private',
         'sh',
         '-c',
-        'mount -t tmpfs -o size=16m tmpfs /var/lib/containers/cache && exec "$@"',
+        'mkdir -p /var/lib/containers/cache && mount -t tmpfs -o size=16m tmpfs /var/lib/containers/cache && exec "$@"',
         'sh',
         ...base,
       ]
