@@ -36,6 +36,22 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
     await createProjects(b.server.url, ['other']);
   });
 
+  /** A system robot holding these `resource:action` permissions, and a client signed in as it. */
+  const systemRobot = async (name: string, permissions: readonly string[]) => {
+    const access = permissions.map((p) => {
+      const [resource, action] = p.split(':');
+      return { resource, action };
+    });
+    const res = await admin.call<Created>('POST', '/robots', {
+      name,
+      level: 'system',
+      duration: -1,
+      permissions: [{ kind: 'system', namespace: '/', access }],
+    });
+    expect(res.status).toBe(201);
+    return { robot: res.body, as: admin.as(res.body.name, res.body.secret) };
+  };
+
   const projectRobot = (name: string, access = pushPull, duration = -1) => ({
     name,
     description: 'CI pipeline',
@@ -421,26 +437,13 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
 
     // A system robot with user:list lists users, and nothing more; with robot:list and robot:read
     // it sees system robots, but never creates one.
-    const clerk = await admin.call<Created>('POST', '/robots', {
-      name: 'clerk',
-      level: 'system',
-      duration: -1,
-      permissions: [
-        {
-          kind: 'system',
-          namespace: '/',
-          access: [
-            { resource: 'user', action: 'list' },
-            { resource: 'user', action: 'read' },
-            { resource: 'robot', action: 'list' },
-            { resource: 'robot', action: 'read' },
-            { resource: 'robot', action: 'create' },
-          ],
-        },
-      ],
-    });
-    expect(clerk.status).toBe(201);
-    const asClerk = admin.as(clerk.body.name, clerk.body.secret);
+    const { robot: clerk, as: asClerk } = await systemRobot('clerk', [
+      'user:list',
+      'user:read',
+      'robot:list',
+      'robot:read',
+      'robot:create',
+    ]);
     expect((await asClerk.call('GET', '/users')).status).toBe(200);
     const ownerId = (await owner.call<{ user_id: number }>('GET', '/users/current')).body.user_id;
     expect((await asClerk.call('GET', `/users/${ownerId}`)).status).toBe(200);
@@ -476,31 +479,18 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
     // The registry's catalog is the system permission catalog:read.
     const catalog = async (name: string, secret: string) =>
       (await new RegistryClient(b.server.url, basic(name, secret)).request('/v2/_catalog')).status;
-    expect(await catalog(clerk.body.name, clerk.body.secret)).toBe(403);
+    expect(await catalog(clerk.name, clerk.secret)).toBe(403);
     expect(await catalog(everything.body.name, everything.body.secret)).toBe(200);
   });
 
   it('lets a system robot use the scanners, scan all and volumes as far as its permissions go', async () => {
-    const operator = await admin.call<Created>('POST', '/robots', {
-      name: 'scan-operator',
-      level: 'system',
-      duration: -1,
-      permissions: [
-        {
-          kind: 'system',
-          namespace: '/',
-          access: [
-            { resource: 'scanner', action: 'list' },
-            { resource: 'scanner', action: 'read' },
-            { resource: 'scan-all', action: 'read' },
-            { resource: 'scan-all', action: 'stop' },
-            { resource: 'system-volumes', action: 'read' },
-          ],
-        },
-      ],
-    });
-    expect(operator.status).toBe(201);
-    const asOperator = admin.as(operator.body.name, operator.body.secret);
+    const { robot: operator, as: asOperator } = await systemRobot('scan-operator', [
+      'scanner:list',
+      'scanner:read',
+      'scan-all:read',
+      'scan-all:stop',
+      'system-volumes:read',
+    ]);
     const scanners = await asOperator.call<{ uuid: string }[]>('GET', '/scanners');
     expect(scanners.status).toBe(200);
     const builtIn = scanners.body[0]?.uuid as string;
@@ -514,7 +504,7 @@ describe.each(['sqlite', 'postgres'] as const)('robot accounts (%s)', (databaseK
       expect({ path, status: (await asOperator.call(method, path)).status }).toEqual({ path, status: 200 });
     // (No schedule is set, so Harbor's answer has no body: read its status only.)
     const schedule = await fetch(`${b.server.url}/api/v2.0/system/scanAll/schedule`, {
-      headers: { Authorization: basic(operator.body.name, operator.body.secret) },
+      headers: { Authorization: basic(operator.name, operator.secret) },
     });
     expect(schedule.status).toBe(200);
     // What the robot holds no permission for stays an administrator's.

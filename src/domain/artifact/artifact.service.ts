@@ -27,13 +27,11 @@ import {
   type TagField,
 } from './artifact.model.js';
 import {
-  type ArtifactListQuery,
   accessoriesOf,
   blobSizes,
   cachedExtraAttrs,
   cacheExtraAttrs,
   listTagsOn,
-  listTopLevel,
   manifestIds,
   manifestsById,
   removeTag,
@@ -43,6 +41,7 @@ import {
   tagTarget,
 } from './artifact.repo.js';
 import { copyArtifact } from './artifact-copy.js';
+import { type ArtifactListQuery, listTopLevel } from './artifact-list.repo.js';
 
 export interface ArtifactQuery extends PageRequest {
   readonly filters: Filters<ArtifactField>;
