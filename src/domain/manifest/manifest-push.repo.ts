@@ -89,7 +89,10 @@ export async function pushTarget(
 }
 
 export interface DirectPush {
-  readonly manifest: NewManifest & { readonly repository_id: number };
+  readonly repository: string;
+  readonly manifest: Omit<NewManifest, 'repository_id'>;
+  /** The blobs it references at the sizes its descriptors declare: stored only if all are so. */
+  readonly blobs: readonly { readonly digest: string; readonly size: number }[];
   /** Blobs only: a manifest that lists other manifests (an index) is stored in a transaction. */
   readonly references: readonly { readonly digest: string; readonly kind: ReferenceKind }[];
   readonly tag?: string;
@@ -97,10 +100,13 @@ export interface DirectPush {
   readonly touchBefore?: number;
 }
 
-const storeDirectQuery = prepared(
+const storeIfReadyQuery = prepared(
   (
     _db: Db,
-    repositoryId: number,
+    repository: string,
+    blobDigests: readonly string[],
+    blobSizes: readonly number[],
+    pairs: number,
     digest: string,
     mediaType: string,
     artifactType: string | null,
@@ -113,15 +119,23 @@ const storeDirectQuery = prepared(
     references: string,
     tag: string | null,
     touchBefore: number,
-  ) => sql`
-    with inserted as (
+  ) => sql<{ stored: number | null }>`
+    with ready as (
+      select r.id from repositories r
+      where r.name = ${repository}
+        and (select count(*) from unnest(${blobDigests}::text[], ${blobSizes}::bigint[]) as x(d, s)
+          join repository_blobs rb on rb.repository_id = r.id and rb.digest = x.d
+          join blobs b on b.digest = x.d and b.size = x.s
+        ) = ${pairs}
+    ), inserted as (
       insert into manifests (repository_id, digest, media_type, artifact_type, size, content,
         subject_digest, config_media_type, annotations, created_at, parent_count, top_level)
-      values (${repositoryId}, ${digest}, ${mediaType}, ${artifactType}, ${size}, ${content}, ${subject},
+      select ready.id, ${digest}, ${mediaType}, ${artifactType}, ${size}, ${content}, ${subject},
         ${configMediaType}, ${annotations}, ${now}, 0,
         case when exists (select 1 from manifests s
-          where s.repository_id = ${repositoryId} and s.digest = ${subject}::text)
-        then 0 else 1 end)
+          where s.repository_id = ready.id and s.digest = ${subject}::text)
+        then 0 else 1 end
+      from ready
       on conflict (repository_id, digest) do nothing
       returning id
     ), referenced as (
@@ -130,32 +144,40 @@ const storeDirectQuery = prepared(
       from inserted cross join json_to_recordset(${references}::json) as r(digest text, kind text)
     ), demoted as (
       update manifests set top_level = 0
-      where id in (select id from manifests where repository_id = ${repositoryId} and subject_digest = ${digest})
+      where id in (select m.id from manifests m
+          where m.repository_id = (select id from ready) and m.subject_digest = ${digest})
         and top_level = 1 and exists (select 1 from inserted)
     ), tagged as (
       insert into tags (repository_id, name, digest, updated_at)
-      select ${repositoryId}, ${tag}::text, ${digest}, ${now}
+      select ready.id, ${tag}::text, ${digest}, ${now} from ready
       where ${tag}::text is not null
       on conflict (repository_id, name) do update set digest = excluded.digest, updated_at = excluded.updated_at
     ), touched as (
-      update repositories set updated_at = ${now} where id = ${repositoryId} and updated_at < ${touchBefore}
+      update repositories set updated_at = ${now}
+      where id = (select id from ready) and updated_at < ${touchBefore}
     )
-    select 1 as stored
+    select (select id from ready) as stored
   `,
 );
 
 /**
- * PostgreSQL only: stores a manifest that lists no other manifest (with its references, its tag and
- * the repository's last change) in one prepared statement, atomic on its own: one round trip instead
- * of a transaction's eight. The top-level facts are kept as insertManifest keeps them: the manifest is
- * top-level unless its subject is in the repository, and accessories pushed before it stop being.
- * A manifest stored already keeps its references; its tag still moves to it.
+ * PostgreSQL only: one prepared statement that stores a manifest listing no other manifest (with its
+ * references, its tag and the repository's last change) when its repository exists and holds every
+ * blob it references at the declared size, atomic on its own: one round trip instead of a
+ * transaction's eight. Returns false, storing nothing, when it is not so (the caller finds out why).
+ * The top-level facts are kept as insertManifest keeps them: the manifest is top-level unless its
+ * subject is in the repository, and accessories pushed before it stop being. A manifest stored
+ * already keeps its references; its tag still moves to it.
  */
-export async function storeDirect(db: Db, push: DirectPush): Promise<void> {
+export async function storeIfReady(db: Db, push: DirectPush): Promise<boolean> {
   const m = push.manifest;
-  await storeDirectQuery(
+  const pairs = new Map(push.blobs.map((b) => [`${b.digest} ${b.size}`, b]));
+  const [row] = await storeIfReadyQuery(
     db,
-    m.repository_id,
+    push.repository,
+    [...pairs.values()].map((b) => b.digest),
+    [...pairs.values()].map((b) => b.size),
+    pairs.size,
     m.digest,
     m.media_type,
     m.artifact_type ?? null,
@@ -169,4 +191,5 @@ export async function storeDirect(db: Db, push: DirectPush): Promise<void> {
     push.tag ?? null,
     push.touchBefore ?? 0,
   );
+  return row?.stored !== null && row?.stored !== undefined;
 }

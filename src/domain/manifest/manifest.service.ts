@@ -31,7 +31,7 @@ import {
   type StoredManifest,
   upsertTag,
 } from './manifest.repo.js';
-import { pushTarget, storeDirect } from './manifest-push.repo.js';
+import { pushTarget, storeIfReady } from './manifest-push.repo.js';
 import { manifestMediaTypes } from './media-types.js';
 
 export interface ManifestLimits {
@@ -67,7 +67,7 @@ function lookupReference(reference: string): Reference | undefined {
 /** Manifests, tags, the referrers index and the catalog. */
 export class ManifestService {
   /** When this process last recorded a push into each repository. */
-  private readonly touched = new Map<number, number>();
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -142,16 +142,29 @@ export class ManifestService {
     const references = uniqueReferences(parsed.blobs, parsed.manifests);
     const tag = ref.kind === 'tag' ? ref.tag : undefined;
     if (this.ctx.dialect === 'postgres' && parsed.manifests.length === 0) {
-      // Two round trips (what is there, then one statement storing it) instead of a transaction's
-      // eight: every statement costs a round trip to the database server.
-      const repositoryId = await this.target(this.ctx.db, repository, parsed, now);
+      // One round trip (a statement that stores it if all it needs is there) instead of a
+      // transaction's eight: every statement costs a round trip to the database server. When it is
+      // not stored, target() says why (or makes the repository on its first push) and it is tried
+      // once more; a second miss means the repository or a blob went meanwhile, and target() names it.
+      const push = {
+        repository,
+        manifest,
+        blobs: parsed.blobs,
+        references,
+        ...(tag === undefined ? {} : { tag }),
+        ...(this.touch(repository, now) ? { touchBefore: now - 1000 } : {}),
+      };
       try {
-        await storeDirect(this.ctx.db, {
-          manifest: { ...manifest, repository_id: repositoryId },
-          references,
-          ...(tag === undefined ? {} : { tag }),
-          ...(this.touch(repositoryId, now) ? { touchBefore: now - 1000 } : {}),
-        });
+        if (!(await storeIfReady(this.ctx.db, push))) {
+          await this.target(this.ctx.db, repository, parsed, now);
+          if (!(await storeIfReady(this.ctx.db, push))) {
+            await this.target(this.ctx.db, repository, parsed, now);
+            throw new BerthError(
+              'NAME_UNKNOWN',
+              `repository ${repository} changed while the manifest was pushed`,
+            );
+          }
+        }
       } catch (error) {
         throw deletedMeanwhile(error, repository);
       }
@@ -161,7 +174,7 @@ export class ManifestService {
           const repositoryId = await this.target(tx, repository, parsed, now);
           await insertManifest(tx, { ...manifest, repository_id: repositoryId }, references);
           if (tag !== undefined) await upsertTag(tx, repositoryId, tag, digest, now);
-          if (this.touch(repositoryId, now)) await touchRepository(tx, repositoryId, now);
+          if (this.touch(repository, now)) await touchRepository(tx, repositoryId, now);
         })
         .catch((error: unknown) => {
           throw deletedMeanwhile(error, repository);
@@ -197,10 +210,10 @@ export class ManifestService {
    * Whether this push should record the repository's last change, kept to the second: not when this
    * process recorded one for the repository within the last second.
    */
-  private touch(repositoryId: number, now: number): boolean {
-    if (now - (this.touched.get(repositoryId) ?? 0) < 1000) return false;
+  private touch(repository: string, now: number): boolean {
+    if (now - (this.touched.get(repository) ?? 0) < 1000) return false;
     if (this.touched.size >= 10_000) this.touched.clear();
-    this.touched.set(repositoryId, now);
+    this.touched.set(repository, now);
     return true;
   }
 
