@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { ArtifactService } from '../domain/artifact/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { LabelService } from '../domain/label/index.js';
@@ -23,6 +24,35 @@ export const artifactLabelRoutes: FastifyPluginAsyncTypebox<ArtifactLabelRoutesD
   app,
   { projects, artifacts, labels, events },
 ) => {
+  /** The artifact a request names, once the caller may change its labels, and how to report the change. */
+  const labelling = async (
+    request: FastifyRequest,
+    params: Static<typeof ArtifactParams>,
+    action: 'create' | 'delete',
+  ) => {
+    const project = await authorizedProject(
+      projects,
+      request,
+      params.project_name,
+      'artifact-label',
+      action,
+      true,
+    );
+    const name = repositoryName(params);
+    const artifact = await artifacts.getArtifact(name, params.reference);
+    const changed = (description: string) =>
+      report(events, request, {
+        operation: 'update',
+        resourceType: 'artifact',
+        resource: `${name}@${artifact.digest}`,
+        projectName: project.name,
+        repository: name,
+        digest: artifact.digest,
+        description,
+      });
+    return { artifact, changed };
+  };
+
   app.post(
     path,
     {
@@ -35,28 +65,10 @@ export const artifactLabelRoutes: FastifyPluginAsyncTypebox<ArtifactLabelRoutesD
       },
     },
     async (request, reply) => {
-      const { params } = request;
-      const project = await authorizedProject(
-        projects,
-        request,
-        params.project_name,
-        'artifact-label',
-        'create',
-        true,
-      );
-      const name = repositoryName(params);
-      const artifact = await artifacts.getArtifact(name, params.reference);
+      const { artifact, changed } = await labelling(request, request.params, 'create');
       // Harbor reads a label without an id as label 0, which does not exist.
       const label = await labels.attach(artifact.id, request.body.id ?? 0);
-      report(events, request, {
-        operation: 'update',
-        resourceType: 'artifact',
-        resource: `${name}@${artifact.digest}`,
-        projectName: project.name,
-        repository: name,
-        digest: artifact.digest,
-        description: `label ${label.name} (${label.id}) added`,
-      });
+      changed(`label ${label.name} (${label.id}) added`);
       return empty(reply, 200);
     },
   );
@@ -73,26 +85,9 @@ export const artifactLabelRoutes: FastifyPluginAsyncTypebox<ArtifactLabelRoutesD
     },
     async (request, reply) => {
       const { params } = request;
-      const project = await authorizedProject(
-        projects,
-        request,
-        params.project_name,
-        'artifact-label',
-        'delete',
-        true,
-      );
-      const name = repositoryName(params);
-      const artifact = await artifacts.getArtifact(name, params.reference);
+      const { artifact, changed } = await labelling(request, params, 'delete');
       await labels.detach(artifact.id, params.label_id);
-      report(events, request, {
-        operation: 'update',
-        resourceType: 'artifact',
-        resource: `${name}@${artifact.digest}`,
-        projectName: project.name,
-        repository: name,
-        digest: artifact.digest,
-        description: `label ${params.label_id} removed`,
-      });
+      changed(`label ${params.label_id} removed`);
       return empty(reply, 200);
     },
   );

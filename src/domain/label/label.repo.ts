@@ -31,20 +31,6 @@ const fields: Readonly<Partial<Record<LabelField, Field>>> = {
   updatedAt: { column: 'updated_at', type: 'time' },
 };
 
-const sortColumns = {
-  id: 'id',
-  name: 'name',
-  description: 'description',
-  color: 'color',
-  scope: 'scope',
-  projectId: 'project_id',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  // The same for every label: sorting by them changes nothing.
-  level: undefined,
-  deleted: undefined,
-} as const satisfies Record<LabelField, string | undefined>;
-
 const flag = (key: string, raw: string): string => {
   const text = raw.trim().replace(/^["']|["']$/g, '');
   if (/^(true|1)$/i.test(text)) return 'true';
@@ -105,8 +91,9 @@ export async function listLabels(db: Db, filter: LabelListFilter, page: PageRequ
   return countAndPage(base, page, async (q) => {
     let ordered = q.selectAll();
     for (const sort of filter.sorts) {
-      const column = sortColumns[sort.field];
-      if (column) ordered = ordered.orderBy(column, sort.desc ? 'desc' : 'asc');
+      // Level and deletion are the same for every label: sorting by them changes nothing.
+      const column = fields[sort.field]?.column;
+      if (column) ordered = ordered.orderBy(sql.ref(column), sort.desc ? 'desc' : 'asc');
     }
     return (await ordered.orderBy('id').execute()).map(toLabel);
   });

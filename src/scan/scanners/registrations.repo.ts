@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import {
   builtInScannerId,
   type Database,
@@ -43,21 +43,6 @@ const fields: Record<RegistrationField, Field> = {
   updatedAt: { column: 'updated_at', type: 'time' },
 };
 
-const sortColumns = {
-  uuid: 'uuid',
-  name: 'name',
-  description: 'description',
-  url: 'url',
-  auth: 'auth',
-  disabled: 'disabled',
-  isDefault: 'is_default',
-  skipCertVerify: 'skip_cert_verify',
-  useInternalAddr: 'use_internal_addr',
-  immutable: 'immutable',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-} as const satisfies Record<RegistrationField, string>;
-
 /** The settings a registration is written with. */
 export interface RegistrationValues {
   readonly name: string;
@@ -97,7 +82,8 @@ export async function listRegistrations(
         ];
   return countAndPage(base, query, async (q) => {
     let ordered = q.selectAll();
-    for (const sort of sorts) ordered = ordered.orderBy(sortColumns[sort.field], sort.desc ? 'desc' : 'asc');
+    for (const sort of sorts)
+      ordered = ordered.orderBy(sql.ref(fields[sort.field].column), sort.desc ? 'desc' : 'asc');
     return (await ordered.orderBy('uuid').execute()).map(toRegistration);
   });
 }
