@@ -17,6 +17,10 @@ export interface BlobTable {
   digest: string;
   size: number;
   created_at: number;
+  /** The blob's last upload, or unlink from a repository or a deleted manifest (garbage collection's time window). */
+  touched_at: Generated<number>;
+  /** 1 while garbage collection removes the blob: nothing may link it then. */
+  deleting: Generated<number>;
 }
 
 export interface RepositoryBlobTable {
@@ -310,13 +314,17 @@ export interface CacheVersionTable {
   version: number;
 }
 
-/** Scheduled work, one row per kind (`SCAN_ALL`): Harbor's schedule with its cron type and 6-field cron. */
+/**
+ * Scheduled work, one row per kind (`SCAN_ALL`, `GARBAGE_COLLECTION`): Harbor's schedule with its cron
+ * type and 6-field cron, and the parameters a fire runs with (JSON).
+ */
 export interface ScheduleTable {
   id: Generated<number>;
   vendor_type: string;
   /** Hourly, Daily, Weekly, Custom or Schedule. */
   cron_type: string;
   cron: string;
+  parameters: Generated<string | null>;
   created_at: number;
   updated_at: number;
 }
@@ -345,6 +353,33 @@ export interface ScanAllTaskTable {
   status: string;
   created_at: number;
   updated_at: number;
+}
+
+/** One garbage-collection run (Harbor's GC history). */
+export interface GcRunTable {
+  id: Generated<number>;
+  /** MANUAL or SCHEDULE. */
+  trigger: string;
+  /** JSON: delete_untagged, dry_run, workers, time_window (minutes). */
+  parameters: string;
+  /** Pending, Running, Success, Error or Stopped. */
+  status: string;
+  /** A scheduled run's fire time, unique: one run per fire, whichever replica fires. */
+  fire_key: string | null;
+  blobs_deleted: Generated<number>;
+  manifests_deleted: Generated<number>;
+  bytes_freed: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  stopped_at: number | null;
+}
+
+/** The log of a run (GC, retention task …), kept in the database so that every replica can show it. */
+export interface ExecutionLogTable {
+  vendor: string;
+  execution_id: number;
+  seq: number;
+  text: string;
 }
 
 export interface Database {
@@ -377,6 +412,8 @@ export interface Database {
   schedules: ScheduleTable;
   scan_all_executions: ScanAllExecutionTable;
   scan_all_tasks: ScanAllTaskTable;
+  gc_runs: GcRunTable;
+  execution_logs: ExecutionLogTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

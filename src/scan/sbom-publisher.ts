@@ -69,8 +69,9 @@ export class SbomPublisher {
 
   private async blob(repository: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
     const digest = digestOf('sha256', bytes);
-    await this.ctx.storage.write(blobKey(parseDigest(digest)), Readable.from([bytes]));
-    await this.blobs.link(repository, digest, bytes.length);
+    await this.blobs.store(repository, digest, bytes.length, async () => {
+      await this.ctx.storage.write(blobKey(parseDigest(digest)), Readable.from([bytes]));
+    });
     return { digest, size: bytes.length };
   }
 }

@@ -15,6 +15,7 @@ import { labelsMigration } from './0013-labels.js';
 import { credentialsMigration } from './0014-credentials.js';
 import { scanAllMigration } from './0015-scan-all.js';
 import { robotScopesMigration } from './0016-robot-scopes.js';
+import { gcMigration } from './0017-gc.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -41,6 +42,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0014-credentials': credentialsMigration(),
         '0015-scan-all': scanAllMigration(dialect),
         '0016-robot-scopes': robotScopesMigration(),
+        '0017-gc': gcMigration(dialect),
       };
     },
   };

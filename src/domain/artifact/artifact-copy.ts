@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/index.js';
+import type { Database, Dialect } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import { linkBlob } from '../blob/blob.repo.js';
 import { accessoryDigests, insertManifest, manifestId, upsertTag } from '../manifest/manifest.repo.js';
@@ -14,6 +14,7 @@ import { storedManifest, tagsOn } from './artifact.repo.js';
  */
 export async function copyArtifact(
   db: Kysely<Database>,
+  dialect: Dialect,
   source: { readonly repositoryId: number; readonly digest: string },
   destination: string,
   now: number,
@@ -33,9 +34,12 @@ export async function copyArtifact(
       if (!manifest) return;
       for (const child of manifest.children) await copy(child, trx);
       if ((await manifestId(trx, target, digest)) === undefined) {
-        for (const blob of manifest.blobs) await linkBlob(trx, target, blob, now);
+        for (const blob of manifest.blobs)
+          if (!(await linkBlob(trx, dialect, target, blob, now)))
+            throw new BerthError('NOT_FOUND', `blob ${blob} of artifact ${digest} was garbage-collected meanwhile`);
         await insertManifest(
           trx,
+          dialect,
           {
             repository_id: target,
             digest,
@@ -56,7 +60,8 @@ export async function copyArtifact(
         copied.push(digest);
       }
       for (const tag of await tagsOn(trx, source.repositoryId, [digest]))
-        await upsertTag(trx, target, tag.name, digest, now);
+        if (!(await upsertTag(trx, dialect, target, tag.name, digest, now)))
+          throw new BerthError('NOT_FOUND', `artifact ${digest} was deleted while it was copied`);
       for (const accessory of await accessoryDigests(trx, source.repositoryId, digest))
         await copy(accessory, trx);
     };

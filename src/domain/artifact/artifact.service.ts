@@ -104,7 +104,13 @@ export class ArtifactService {
     }
     const repositoryId = await this.repositoryId(source);
     const digest = await this.resolve(repositoryId, source, reference);
-    const digests = await copyArtifact(this.ctx.db, { repositoryId, digest }, destination, this.ctx.now());
+    const digests = await copyArtifact(
+      this.ctx.db,
+      this.ctx.dialect,
+      { repositoryId, digest },
+      destination,
+      this.ctx.now(),
+    );
     return { source, digests, reference };
   }
 
@@ -142,7 +148,7 @@ export class ArtifactService {
           childDigests(tx, id),
           accessoryDigests(tx, repositoryId, current),
         ]);
-        const outcome = await deleteManifest(tx, repositoryId, current);
+        const outcome = await deleteManifest(tx, repositoryId, current, this.ctx.now());
         if (outcome === 'referenced') {
           // Only the artifact asked for can be listed by an index: the rest are its own parts.
           const parents = await parentIndexes(tx, repositoryId, current);
@@ -185,7 +191,8 @@ export class ArtifactService {
             : `the tag ${name} is on another artifact (${existing}); delete it there first`,
         );
       }
-      await upsertTag(tx, repositoryId, name, digest, now);
+      if (!(await upsertTag(tx, this.ctx.dialect, repositoryId, name, digest, now)))
+        throw new BerthError('NOT_FOUND', `artifact ${repository}@${digest} not found`);
       await touchRepository(tx, repositoryId, now);
     });
   }

@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName } from '../../lib/names.js';
 import { blobKey, ObjectNotFoundError } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
 import { ensureRepository, findRepositoryId } from '../repository/index.js';
-import { insertBlob, linkBlob, linkedBlobSize, unlinkBlob } from './blob.repo.js';
+import { blobState, insertBlob, linkBlob, linkedBlobSize, unlinkBlob } from './blob.repo.js';
 
 export interface BlobRange {
   readonly start: number;
@@ -56,19 +57,46 @@ export class BlobService {
     }
   }
 
-  /** Links verified blob data into a repository (the data is already in storage under its digest). */
-  async link(repository: string, digest: string, size: number): Promise<void> {
-    const now = this.ctx.now();
-    await this.ctx.writes.run(async (tx) => {
-      await insertBlob(tx, digest, size, now);
-      const repositoryId = await ensureRepository(tx, repository, now);
-      await linkBlob(tx, repositoryId, digest, now);
-    });
+  /**
+   * Stores verified blob data (`write` puts it in storage under its digest) and links it into the
+   * repository, safely beside a garbage collection that may be removing the same digest: data is
+   * written before its row is recorded (so a live row always has its data), a blob being removed is
+   * waited out and written again, and the link is made only while the row is live and locked (see
+   * the README's "Garbage collection"). `write` runs only when the blob is not stored already.
+   */
+  async store(repository: string, digest: string, size: number, write: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.settled(digest);
+      const written = state === undefined;
+      if (written) await write();
+      const now = this.ctx.now();
+      const linked = await this.ctx.writes.run(async (tx) => {
+        if (written) await insertBlob(tx, digest, size, now);
+        const repositoryId = await ensureRepository(tx, repository, now);
+        return linkBlob(tx, this.ctx.dialect, repositoryId, digest, now);
+      });
+      if (linked) return;
+      // Garbage collection took the digest between the check and the link: try again.
+      if (attempt >= 3)
+        throw new BerthError('TOOMANYREQUESTS', `blob ${digest} is being garbage-collected; retry the upload`);
+    }
+  }
+
+  /** The blob's state once no garbage collection is removing it (undefined: not stored). */
+  private async settled(digest: string): Promise<{ readonly size: number } | undefined> {
+    const deadline = this.ctx.now() + 30_000;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 250)) {
+      const state = await blobState(this.ctx.db, digest);
+      if (!state?.deleting) return state;
+      if (this.ctx.now() > deadline)
+        throw new BerthError('TOOMANYREQUESTS', `blob ${digest} is being garbage-collected; retry the upload`);
+      await sleep(wait);
+    }
   }
 
   /**
    * Cross-repository mount: links a blob that `from` holds into `repository`. Returns false (the
-   * caller then starts an ordinary upload) when `from` does not hold it.
+   * caller then starts an ordinary upload) when `from` does not hold it or it is being removed.
    */
   async mount(repository: string, digest: string, from: string): Promise<boolean> {
     assertRepositoryName(repository);
@@ -80,8 +108,10 @@ export class BlobService {
     }
     const size = await linkedBlobSize(this.ctx.db, from, digest);
     if (size === undefined) return false;
-    await this.link(repository, digest, size);
-    return true;
+    const now = this.ctx.now();
+    return this.ctx.writes.run(async (tx) =>
+      linkBlob(tx, this.ctx.dialect, await ensureRepository(tx, repository, now), digest, now),
+    );
   }
 
   /** Removes the repository's link to a blob; the data stays for other repositories and garbage collection. */
@@ -89,7 +119,8 @@ export class BlobService {
     assertRepositoryName(repository);
     parseDigest(digest);
     const repositoryId = await findRepositoryId(this.ctx.db, repository);
-    const removed = repositoryId !== undefined && (await unlinkBlob(this.ctx.db, repositoryId, digest));
+    const removed =
+      repositoryId !== undefined && (await unlinkBlob(this.ctx.db, repositoryId, digest, this.ctx.now()));
     if (!removed) throw new BerthError('BLOB_UNKNOWN', `blob ${digest} is not in ${repository}`, { digest });
   }
 }

@@ -1,2 +1,2 @@
-export { storedBlobSize } from './blob.repo.js';
+export { linkBlob, lockLiveBlobs, touchBlobs } from './blob.repo.js';
 export { type BlobRange, BlobService, type OpenedBlob } from './blob.service.js';

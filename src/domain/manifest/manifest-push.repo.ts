@@ -49,6 +49,7 @@ function pushTargetQuery(dialect: Dialect) {
           .innerJoin('blobs as b', 'b.digest', 'rb.digest')
           .select(['r.id', 'rb.digest', 'b.size', sql<string>`'blob'`.as('kind')])
           .where('r.name', '=', repository)
+          .where('b.deleting', '=', sql.lit(0))
           .where(inList[dialect]('rb.digest', blobs)),
       )
       .unionAll(
@@ -119,14 +120,22 @@ const storeIfReadyQuery = prepared(
     references: string,
     tag: string | null,
     touchBefore: number,
-  ) => sql<{ stored: number | null }>`
-    with ready as (
+  ) => sql<{ stored: number | null; kept: number }>`
+    with live as (
+      select b.digest, b.size from blobs b
+      where b.digest = any(${blobDigests}::text[]) and b.deleting = 0
+      for key share
+    ), ready as (
       select r.id from repositories r
       where r.name = ${repository}
         and (select count(*) from unnest(${blobDigests}::text[], ${blobSizes}::bigint[]) as x(d, s)
           join repository_blobs rb on rb.repository_id = r.id and rb.digest = x.d
-          join blobs b on b.digest = x.d and b.size = x.s
+          join live b on b.digest = x.d and b.size = x.s
         ) = ${pairs}
+    ), kept as (
+      select m.id from manifests m
+      where m.repository_id = (select id from ready) and m.digest = ${digest}
+      for key share
     ), inserted as (
       insert into manifests (repository_id, digest, media_type, artifact_type, size, content,
         subject_digest, config_media_type, annotations, created_at, parent_count, top_level)
@@ -156,18 +165,21 @@ const storeIfReadyQuery = prepared(
       update repositories set updated_at = ${now}
       where id = (select id from ready) and updated_at < ${touchBefore}
     )
-    select (select id from ready) as stored
+    select (select id from ready) as stored, (select count(*) from kept) as kept
   `,
 );
 
 /**
  * PostgreSQL only: one prepared statement that stores a manifest listing no other manifest (with its
  * references, its tag and the repository's last change) when its repository exists and holds every
- * blob it references at the declared size, atomic on its own: one round trip instead of a
+ * blob it references at the declared size and none of them is being garbage-collected (they are
+ * locked, `FOR KEY SHARE`, until it commits), atomic on its own: one round trip instead of a
  * transaction's eight. Returns false, storing nothing, when it is not so (the caller finds out why).
  * The top-level facts are kept as insertManifest keeps them: the manifest is top-level unless its
  * subject is in the repository, and accessories pushed before it stop being. A manifest stored
- * already keeps its references; its tag still moves to it.
+ * already keeps its references; its tag still moves to it, and it is locked (`FOR KEY SHARE`) so
+ * that garbage collection of untagged manifests, which locks it `FOR UPDATE` before it looks for
+ * tags, sees the new tag.
  */
 export async function storeIfReady(db: Db, push: DirectPush): Promise<boolean> {
   const m = push.manifest;

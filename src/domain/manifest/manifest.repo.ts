@@ -1,6 +1,13 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
-import { type Database, type NewManifest, prepared, type ReferenceKind } from '../../db/index.js';
+import {
+  type Database,
+  type Dialect,
+  type NewManifest,
+  prepared,
+  type ReferenceKind,
+} from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
+import { lockLiveBlobs } from '../blob/blob.repo.js';
 
 type Db = Kysely<Database>;
 
@@ -64,10 +71,15 @@ export async function manifestByTag(
  */
 export async function insertManifest(
   db: Db,
+  dialect: Dialect,
   manifest: NewManifest,
   references: readonly { digest: string; kind: ReferenceKind }[],
 ): Promise<number> {
   const repositoryId = manifest.repository_id;
+  // The blobs it references stay until this transaction ends: none is being garbage-collected.
+  const blobs = [...new Set(references.filter((r) => r.kind === 'blob').map((r) => r.digest))];
+  if ((await lockLiveBlobs(db, dialect, blobs)).size !== blobs.length)
+    throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'a blob the manifest references was garbage-collected meanwhile');
   // No index can list a manifest before it is stored (an index's children must be there first, and
   // none is deleted while an index lists it), so a new manifest has no parent yet.
   const subjectHere =
@@ -167,18 +179,34 @@ export async function manifestId(db: Db, repositoryId: number, digest: string): 
   return row?.id;
 }
 
+/**
+ * Puts the tag on the manifest (moving it when it was elsewhere); false, tagging nothing, when the
+ * manifest is not in the repository. The manifest is locked (`FOR KEY SHARE` on PostgreSQL) until the
+ * transaction ends, so that garbage collection of untagged manifests, which locks it `FOR UPDATE`
+ * before it looks for tags, either sees the tag or has deleted the manifest first.
+ */
 export async function upsertTag(
   db: Db,
+  dialect: Dialect,
   repositoryId: number,
   name: string,
   digest: string,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
+  const manifest = await db
+    .selectFrom('manifests')
+    .select('id')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .$if(dialect === 'postgres', (q) => q.forKeyShare())
+    .executeTakeFirst();
+  if (!manifest) return false;
   await db
     .insertInto('tags')
     .values({ repository_id: repositoryId, name, digest, updated_at: now })
     .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ digest, updated_at: now }))
     .execute();
+  return true;
 }
 
 export async function deleteTag(db: Db, repositoryId: number, name: string): Promise<boolean> {
@@ -219,10 +247,24 @@ export async function deleteManifest(
   db: Db,
   repositoryId: number,
   digest: string,
+  now: number,
 ): Promise<ManifestDeletion> {
   const id = await manifestId(db, repositoryId, digest);
   if (id === undefined) return 'missing';
   const children = await childDigests(db, id);
+  // Its blobs' garbage-collection window starts over: a client may push them again at once.
+  await db
+    .updateTable('blobs')
+    .set({ touched_at: now })
+    .where('digest', 'in', (eb) =>
+      eb
+        .selectFrom('manifest_references')
+        .select('digest')
+        .where('manifest_id', '=', id)
+        .where('kind', '=', 'blob'),
+    )
+    .where('touched_at', '<', now)
+    .execute();
   const deleted = await db
     .deleteFrom('manifests')
     .where('id', '=', id)

@@ -172,8 +172,9 @@ export class ManifestService {
       await this.ctx.writes
         .run(async (tx) => {
           const repositoryId = await this.target(tx, repository, parsed, now);
-          await insertManifest(tx, { ...manifest, repository_id: repositoryId }, references);
-          if (tag !== undefined) await upsertTag(tx, repositoryId, tag, digest, now);
+          await insertManifest(tx, this.ctx.dialect, { ...manifest, repository_id: repositoryId }, references);
+          if (tag !== undefined && !(await upsertTag(tx, this.ctx.dialect, repositoryId, tag, digest, now)))
+            throw new BerthError('MANIFEST_UNKNOWN', `manifest ${digest} was deleted while it was tagged`);
           if (this.touch(repository, now)) await touchRepository(tx, repositoryId, now);
         })
         .catch((error: unknown) => {
@@ -233,7 +234,7 @@ export class ManifestService {
     }
     const outcome = await this.ctx.db
       .transaction()
-      .execute((tx) => deleteManifest(tx, repositoryId, ref.digest));
+      .execute((tx) => deleteManifest(tx, repositoryId, ref.digest, this.ctx.now()));
     if (outcome === 'referenced') {
       const parents = await parentIndexes(this.ctx.db, repositoryId, ref.digest);
       throw new BerthError(

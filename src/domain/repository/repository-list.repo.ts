@@ -102,9 +102,20 @@ export async function setDescription(db: Db, repositoryId: number, description: 
   await db.updateTable('repositories').set({ description }).where('id', '=', repositoryId).execute();
 }
 
-/** Removes the repository with every manifest, tag and blob link in it (blob data stays for GC). */
-export async function deleteRepositoryRows(db: Db, repositoryId: number): Promise<void> {
+/**
+ * Removes the repository with every manifest, tag and blob link in it. Blob data stays for garbage
+ * collection, whose window for each of its blobs starts over.
+ */
+export async function deleteRepositoryRows(db: Db, repositoryId: number, now: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('blobs')
+      .set({ touched_at: now })
+      .where('digest', 'in', (eb) =>
+        eb.selectFrom('repository_blobs').select('digest').where('repository_id', '=', repositoryId),
+      )
+      .where('touched_at', '<', now)
+      .execute();
     await tx.deleteFrom('tags').where('repository_id', '=', repositoryId).execute();
     await tx.deleteFrom('manifests').where('repository_id', '=', repositoryId).execute();
     await tx.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).execute();

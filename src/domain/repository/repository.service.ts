@@ -20,7 +20,7 @@ export interface RepositoryQuery extends PageRequest {
 
 /** Repositories as the management API lists, shows, describes and deletes them. */
 export class RepositoryService {
-  constructor(private readonly ctx: Pick<ServiceContext, 'db'>) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
 
   /** The repositories of one project. */
   inProject(project: Project, query: RepositoryQuery): Promise<Listed<Repository>> {
@@ -48,7 +48,7 @@ export class RepositoryService {
 
   /** Removes the repository with every artifact and tag; blob data stays for garbage collection. */
   async delete(name: string): Promise<void> {
-    await deleteRepositoryRows(this.ctx.db, (await this.get(name)).id);
+    await deleteRepositoryRows(this.ctx.db, (await this.get(name)).id, this.ctx.now());
   }
 
   /** Repositories whose name contains the text, among those the caller can see. */

@@ -6,7 +6,7 @@ import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName } from '../../lib/names.js';
 import { MeteredStream } from '../../lib/streams.js';
 import { blobKey, uploadPrefix, uploadSegmentKey, uploadsRoot } from '../../storage/index.js';
-import { type BlobService, storedBlobSize } from '../blob/index.js';
+import type { BlobService } from '../blob/index.js';
 import type { ServiceContext } from '../context.js';
 import { requireProject } from '../repository/index.js';
 import { HashCache } from './hash-cache.js';
@@ -95,13 +95,8 @@ export class UploadService {
         digest,
       });
     }
-    const segments = upload.segments;
-    await this.publish(
-      parsed,
-      segments.map((s) => s.key),
-      upload.size,
-    );
-    await this.blobs.link(repository, digest, upload.size);
+    const keys = upload.segments.map((s) => s.key);
+    await this.blobs.store(repository, digest, upload.size, () => this.publish(parsed, keys, upload.size));
     await deleteUpload(this.ctx.db, id);
     this.hashes.delete(id);
     await this.discard(id);
@@ -134,8 +129,7 @@ export class UploadService {
           digest,
         });
       }
-      await this.publish(parsed, size === 0 ? [] : [key], size);
-      await this.blobs.link(repository, digest, size);
+      await this.blobs.store(repository, digest, size, () => this.publish(parsed, size === 0 ? [] : [key], size));
       return { digest, size };
     } finally {
       await this.discard(id);
@@ -257,9 +251,8 @@ export class UploadService {
     return hash;
   }
 
-  /** Makes verified bytes visible as blobs/<digest>, once, whatever number of uploads carried them. */
+  /** Writes verified bytes to blobs/<digest> in one atomic step. */
   private async publish(digest: ParsedDigest, keys: readonly string[], size: number): Promise<void> {
-    if ((await storedBlobSize(this.ctx.db, digest.digest)) !== undefined) return;
     const target = blobKey(digest);
     try {
       if (keys.length === 0) await this.ctx.storage.write(target, Readable.from([]));
