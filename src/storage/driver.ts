@@ -30,6 +30,11 @@ export interface StorageDriver {
   concat(key: string, sources: readonly string[]): Promise<void>;
   /** Removes one object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes the objects (missing ones are not an error): S3 in `DeleteObjects` calls of up to 1,000
+   * keys, the filesystem `concurrency` at a time. Resolves with the keys it could not remove.
+   */
+  deleteMany(keys: readonly string[], concurrency?: number): Promise<string[]>;
   /** Removes every object whose key starts with prefix. */
   deletePrefix(prefix: string): Promise<void>;
   /** Every object whose key starts with prefix, in no particular order. */

@@ -129,6 +129,18 @@ export class FilesystemDriver implements StorageDriver {
     }
   }
 
+  async deleteMany(keys: readonly string[], concurrency = 8): Promise<string[]> {
+    const queue = [...keys];
+    const failed: string[] = [];
+    const next = async (): Promise<void> => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        await this.delete(key).catch(() => failed.push(key));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, next));
+    return failed;
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     const base = this.file(prefix);
     if (prefix.endsWith('/')) {

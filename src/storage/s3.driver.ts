@@ -223,23 +223,37 @@ export class S3Driver implements StorageDriver {
     }
   }
 
+  async deleteMany(keys: readonly string[], concurrency = 4): Promise<string[]> {
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
+    const failed: string[] = [];
+    const next = async (): Promise<void> => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        const result = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.options.bucket,
+            Delete: { Objects: batch.map((key) => ({ Key: this.key(key) })), Quiet: true },
+          }),
+        );
+        const prefix = this.key('');
+        for (const error of result.Errors ?? [])
+          if (error.Key && error.Code !== 'NoSuchKey') failed.push(error.Key.slice(prefix.length));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, next));
+    return failed;
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     let batch: string[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await this.client.send(
-        new DeleteObjectsCommand({
-          Bucket: this.options.bucket,
-          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-        }),
-      );
-      batch = [];
-    };
     for await (const object of this.list(prefix)) {
-      batch.push(this.key(object.key));
-      if (batch.length === 1000) await flush();
+      batch.push(object.key);
+      if (batch.length === 1000) {
+        await this.deleteMany(batch, 1);
+        batch = [];
+      }
     }
-    await flush();
+    await this.deleteMany(batch, 1);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {

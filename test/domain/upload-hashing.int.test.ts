@@ -32,6 +32,7 @@ function counting(driver: StorageDriver): StorageDriver & { reads: string[] } {
     write: (key, source, signal) => driver.write(key, source, signal),
     concat: (key, sources) => driver.concat(key, sources),
     delete: (key) => driver.delete(key),
+    deleteMany: (keys, concurrency) => driver.deleteMany(keys, concurrency),
     deletePrefix: (prefix) => driver.deletePrefix(prefix),
     list: (prefix) => driver.list(prefix),
     cleanup: (age) => driver.cleanup(age),

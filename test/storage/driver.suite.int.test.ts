@@ -102,6 +102,18 @@ describe.each<StorageKind>(['filesystem', 's3'])('storage driver: %s', (kind) =>
     expect(await driver.stat('listing')).not.toBeNull();
   });
 
+  it('deletes many objects at once, in batches, missing ones included', async () => {
+    // 1,005 keys: S3 takes them in two DeleteObjects calls (1,000 at most each).
+    const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+    for (const key of keys.slice(0, 1003)) await driver.write(key, Readable.from([Buffer.from(key)]));
+    await driver.write('many-kept', Readable.from([Buffer.from('kept')]));
+    expect(await driver.deleteMany(keys, 3)).toEqual([]);
+    const left: string[] = [];
+    for await (const info of driver.list('many')) left.push(info.key);
+    expect(left).toEqual(['many-kept']);
+    expect(await driver.deleteMany([])).toEqual([]);
+  });
+
   it('rejects keys that escape the store', async () => {
     if (kind !== 'filesystem') return;
     await expect(driver.write('../escape', Readable.from([Buffer.from('x')]))).rejects.toThrow(
