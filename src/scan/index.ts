@@ -23,7 +23,7 @@ export type {
   ScheduleType,
   TaskStatus,
 } from './scan-all/scan-all.model.js';
-export { scheduleTypes, taskStatuses } from './scan-all/scan-all.model.js';
+export { taskStatuses } from './scan-all/scan-all.model.js';
 export { ScanAllService, scanAllJob } from './scan-all/scan-all.service.js';
 export { ScanAllSchedules } from './scan-all/schedule.service.js';
 export { AdapterClient, type AdapterMetadata } from './scanners/adapter-client.js';

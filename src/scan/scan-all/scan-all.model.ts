@@ -1,3 +1,5 @@
+import type { ScheduleType } from '../../jobs/index.js';
+
 /** What started a scan-all run (Harbor's execution trigger). */
 export type ScanAllTrigger = 'MANUAL' | 'SCHEDULE' | 'EVENT';
 
@@ -30,23 +32,7 @@ export interface ScanAllProgress {
   readonly ongoing: boolean;
 }
 
-/** The kinds of schedule Harbor's scan all takes: a recurring one, or Manual (now) and None (remove). */
-export const scheduleTypes = ['Hourly', 'Daily', 'Weekly', 'Custom', 'Manual', 'None', 'Schedule'] as const;
-export type ScheduleType = (typeof scheduleTypes)[number];
-
-/** A recurring schedule's type (what Harbor stores as its cron type). */
-export type CronType = Exclude<ScheduleType, 'Manual' | 'None'>;
-
-/** The scan-all schedule as stored: Harbor's 6-field cron (seconds first, always 0), read in UTC. */
-export interface ScanAllSchedule {
-  readonly id: number;
-  readonly cronType: CronType;
-  readonly cron: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-  /** When it fires next. */
-  readonly nextRun: Date | undefined;
-}
+export type { CronType, ScheduleType, StoredSchedule as ScanAllSchedule } from '../../jobs/index.js';
 
 export interface ScheduleRequest {
   readonly type: ScheduleType;

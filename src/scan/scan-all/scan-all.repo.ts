@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import type {
-  CronType,
   ExecutionStatus,
   ScanAllExecution,
   ScanAllTrigger,
@@ -10,60 +9,7 @@ import type {
 
 type Db = Kysely<Database>;
 
-/** The vendor type of the scan-all schedule (Harbor's). */
-export const scanAllVendor = 'SCAN_ALL';
-
 const insertBatch = 200;
-
-// --- schedules
-
-export interface ScheduleRecord {
-  readonly id: number;
-  readonly cronType: CronType;
-  readonly cron: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
-export async function scheduleOf(db: Db, vendor: string): Promise<ScheduleRecord | undefined> {
-  const row = await db
-    .selectFrom('schedules')
-    .selectAll()
-    .where('vendor_type', '=', vendor)
-    .executeTakeFirst();
-  return (
-    row && {
-      id: Number(row.id),
-      cronType: row.cron_type as CronType,
-      cron: row.cron,
-      createdAt: new Date(Number(row.created_at)),
-      updatedAt: new Date(Number(row.updated_at)),
-    }
-  );
-}
-
-/** Replaces the vendor's schedule with a new one (a new id, as Harbor's unschedule-and-schedule gives). */
-export async function replaceSchedule(
-  db: Db,
-  vendor: string,
-  cronType: CronType,
-  cron: string,
-  now: number,
-): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx.deleteFrom('schedules').where('vendor_type', '=', vendor).execute();
-    await tx
-      .insertInto('schedules')
-      .values({ vendor_type: vendor, cron_type: cronType, cron, created_at: now, updated_at: now })
-      .execute();
-  });
-}
-
-/** Removes the vendor's schedule; false when there was none. */
-export async function deleteSchedule(db: Db, vendor: string): Promise<boolean> {
-  const result = await db.deleteFrom('schedules').where('vendor_type', '=', vendor).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
-}
 
 // --- executions and their tasks
 
