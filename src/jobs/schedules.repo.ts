@@ -1,18 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { CronType } from './schedules.js';
+import type { CronType, ScheduleRecord } from './schedules.model.js';
 
 type Db = Kysely<Database>;
-
-/** A stored schedule: Harbor's cron type and 6-field cron, and the parameters its fires run with. */
-export interface ScheduleRecord {
-  readonly id: number;
-  readonly cronType: CronType;
-  readonly cron: string;
-  readonly parameters: Readonly<Record<string, unknown>>;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
 
 export async function scheduleOf(db: Db, vendor: string): Promise<ScheduleRecord | undefined> {
   const row = await db

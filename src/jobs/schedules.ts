@@ -3,26 +3,8 @@ import type { ServiceContext } from '../domain/context.js';
 import { BerthError } from '../lib/errors.js';
 import { parseCron, type Scheduled, schedule } from './cron.js';
 import type { JobQueue } from './queue.js';
+import type { CronType, ScheduledFire, StoredSchedule } from './schedules.model.js';
 import * as repo from './schedules.repo.js';
-
-/** The kinds of schedule Harbor takes: a recurring one, or Manual (now) and None (remove). */
-export const scheduleTypes = ['Hourly', 'Daily', 'Weekly', 'Custom', 'Manual', 'None', 'Schedule'] as const;
-export type ScheduleType = (typeof scheduleTypes)[number];
-
-/** A recurring schedule's type (what Harbor stores as its cron type). */
-export type CronType = Exclude<ScheduleType, 'Manual' | 'None'>;
-
-/** A stored schedule and when it fires next. */
-export interface StoredSchedule extends repo.ScheduleRecord {
-  readonly nextRun: Date | undefined;
-}
-
-/** What a fire queues: the job's payload names the fire (unique per scheduled time) and the parameters. */
-export interface ScheduledFire {
-  readonly trigger: 'SCHEDULE';
-  readonly fireKey: string;
-  readonly parameters: Readonly<Record<string, unknown>>;
-}
 
 /** Schedules are read in UTC on every replica, so all of them agree on when "daily at midnight" is. */
 const timezone = 'UTC';
@@ -43,7 +25,10 @@ const cronNames: readonly (readonly string[] | undefined)[] = [
  */
 export function validateCron(cron: string | undefined, label: string): string {
   const invalid = (why: string) =>
-    new BerthError('INVALID_INPUT', `invalid cron string for scheduled ${label}: ${cron ?? ''}, error: ${why}`);
+    new BerthError(
+      'INVALID_INPUT',
+      `invalid cron string for scheduled ${label}: ${cron ?? ''}, error: ${why}`,
+    );
   if (!cron) throw invalid('empty cron string is invalid');
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 6)
@@ -122,9 +107,18 @@ export class Schedules {
   }
 
   /** Sets (or replaces) the schedule; the cron is checked as Harbor checks it. */
-  async set(cronType: CronType, cron: string | undefined, parameters: Readonly<Record<string, unknown>> = {}) {
+  async set(
+    cronType: CronType,
+    cron: string | undefined,
+    parameters: Readonly<Record<string, unknown>> = {},
+  ) {
     const valid = validateCron(cron, this.kind.label);
-    await repo.replaceSchedule(this.ctx.db, this.kind.vendor, { cronType, cron: valid, parameters }, this.ctx.now());
+    await repo.replaceSchedule(
+      this.ctx.db,
+      this.kind.vendor,
+      { cronType, cron: valid, parameters },
+      this.ctx.now(),
+    );
     await this.changed();
   }
 
@@ -181,7 +175,10 @@ export class Schedules {
     try {
       cron = (await repo.scheduleOf(this.ctx.db, this.kind.vendor))?.cron;
     } catch (error) {
-      this.ctx.logger.error({ module: 'jobs', vendor: this.kind.vendor, err: error }, 'failed to read a schedule');
+      this.ctx.logger.error(
+        { module: 'jobs', vendor: this.kind.vendor, err: error },
+        'failed to read a schedule',
+      );
       return;
     }
     // Stopped while reading, or nothing changed: no timer to (re)arm.

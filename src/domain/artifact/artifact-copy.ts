@@ -36,7 +36,10 @@ export async function copyArtifact(
       if ((await manifestId(trx, target, digest)) === undefined) {
         for (const blob of manifest.blobs)
           if (!(await linkBlob(trx, dialect, target, blob, now)))
-            throw new BerthError('NOT_FOUND', `blob ${blob} of artifact ${digest} was garbage-collected meanwhile`);
+            throw new BerthError(
+              'NOT_FOUND',
+              `blob ${blob} of artifact ${digest} was garbage-collected meanwhile`,
+            );
         await insertManifest(
           trx,
           dialect,

@@ -78,7 +78,10 @@ export class BlobService {
       if (linked) return;
       // Garbage collection took the digest between the check and the link: try again.
       if (attempt >= 3)
-        throw new BerthError('TOOMANYREQUESTS', `blob ${digest} is being garbage-collected; retry the upload`);
+        throw new BerthError(
+          'TOOMANYREQUESTS',
+          `blob ${digest} is being garbage-collected; retry the upload`,
+        );
     }
   }
 
@@ -89,7 +92,10 @@ export class BlobService {
       const state = await blobState(this.ctx.db, digest);
       if (!state?.deleting) return state;
       if (this.ctx.now() > deadline)
-        throw new BerthError('TOOMANYREQUESTS', `blob ${digest} is being garbage-collected; retry the upload`);
+        throw new BerthError(
+          'TOOMANYREQUESTS',
+          `blob ${digest} is being garbage-collected; retry the upload`,
+        );
       await sleep(wait);
     }
   }

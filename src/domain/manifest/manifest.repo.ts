@@ -79,7 +79,10 @@ export async function insertManifest(
   // The blobs it references stay until this transaction ends: none is being garbage-collected.
   const blobs = [...new Set(references.filter((r) => r.kind === 'blob').map((r) => r.digest))];
   if ((await lockLiveBlobs(db, dialect, blobs)).size !== blobs.length)
-    throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'a blob the manifest references was garbage-collected meanwhile');
+    throw new BerthError(
+      'MANIFEST_BLOB_UNKNOWN',
+      'a blob the manifest references was garbage-collected meanwhile',
+    );
   // No index can list a manifest before it is stored (an index's children must be there first, and
   // none is deleted while an index lists it), so a new manifest has no parent yet.
   const subjectHere =

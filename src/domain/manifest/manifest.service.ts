@@ -172,7 +172,12 @@ export class ManifestService {
       await this.ctx.writes
         .run(async (tx) => {
           const repositoryId = await this.target(tx, repository, parsed, now);
-          await insertManifest(tx, this.ctx.dialect, { ...manifest, repository_id: repositoryId }, references);
+          await insertManifest(
+            tx,
+            this.ctx.dialect,
+            { ...manifest, repository_id: repositoryId },
+            references,
+          );
           if (tag !== undefined && !(await upsertTag(tx, this.ctx.dialect, repositoryId, tag, digest, now)))
             throw new BerthError('MANIFEST_UNKNOWN', `manifest ${digest} was deleted while it was tagged`);
           if (this.touch(repository, now)) await touchRepository(tx, repositoryId, now);

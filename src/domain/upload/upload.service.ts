@@ -129,7 +129,9 @@ export class UploadService {
           digest,
         });
       }
-      await this.blobs.store(repository, digest, size, () => this.publish(parsed, size === 0 ? [] : [key], size));
+      await this.blobs.store(repository, digest, size, () =>
+        this.publish(parsed, size === 0 ? [] : [key], size),
+      );
       return { digest, size };
     } finally {
       await this.discard(id);

@@ -1,11 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
-import type {
-  ExecutionStatus,
-  ScanAllExecution,
-  ScanAllTrigger,
-  TaskStatus,
-} from './scan-all.model.js';
+import type { ExecutionStatus, ScanAllExecution, ScanAllTrigger, TaskStatus } from './scan-all.model.js';
 
 type Db = Kysely<Database>;
 
