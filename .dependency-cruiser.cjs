@@ -1,7 +1,8 @@
 /**
  * The layer rule of ../shared/STYLE.md: a folder under src/ imports only from itself and from the
- * layers below it. Same-rank folders (db/storage, auth/events/jobs, scan/replication, registry/api)
- * never import each other. At the top, app.ts < main.ts (the composition root) < cli.
+ * layers below it. Same-rank folders (db/storage, auth/events/jobs, scan/replication/lifecycle/
+ * trust/notify, registry/api) never import each other. At the top, app.ts < main.ts (the
+ * composition root) < cli.
  */
 const layers = [
   ['lib'],
@@ -9,7 +10,7 @@ const layers = [
   ['db', 'storage'],
   ['domain'],
   ['auth', 'events', 'jobs'],
-  ['scan', 'replication'],
+  ['scan', 'replication', 'lifecycle', 'trust', 'notify'],
   ['registry', 'api'],
   ['app.ts'],
   ['main.ts'],

@@ -33,6 +33,7 @@ import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
 import { JobQueue, JobRunner } from './jobs/index.js';
+import { GcSchedules, GcService, gcJob } from './lifecycle/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import {
   AdapterClient,
@@ -84,6 +85,9 @@ export interface Services {
   readonly scanAll: ScanAllService;
   /** The scan-all schedule; its timer is armed with the server. */
   readonly scanAllSchedules: ScanAllSchedules;
+  readonly gc: GcService;
+  /** The GC schedule; its timer is armed with the server. */
+  readonly gcSchedules: GcSchedules;
   readonly health: HealthService;
   readonly capacity: StorageCapacityProbe;
   readonly allowlists: AllowlistService;
@@ -185,6 +189,9 @@ export function createServices(deps: AppDeps, config: Config): Services {
     signals: ctx.signals,
     wake: () => jobs.wake(),
   });
+  const gc = new GcService(ctx, { queue, wake: () => jobs.wake(), options: config.gc });
+  jobs.handle(gcJob, gc.handler);
+  const gcSchedules = new GcSchedules(ctx, gc, { queue, signals: ctx.signals, wake: () => jobs.wake() });
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
@@ -196,6 +203,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
     scanners,
     scanAll,
     scanAllSchedules,
+    gc,
+    gcSchedules,
     health: new HealthService(ctx),
     capacity: new StorageCapacityProbe(
       config.storage.driver === 'filesystem' ? filesystemRoot(config) : undefined,

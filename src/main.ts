@@ -64,6 +64,7 @@ export async function startServer(config: Config, logger = createLogger(config))
   services.signals.start();
   // After the signals: the timer follows schedule changes made by any process from here on.
   await services.scanAllSchedules.start();
+  await services.gcSchedules.start();
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 
@@ -80,6 +81,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         await app.close();
         cron?.stop();
         services.scanAllSchedules.stop();
+        services.gcSchedules.stop();
         await services.jobs.stop();
         await services.signals.stop();
       } finally {

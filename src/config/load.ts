@@ -43,6 +43,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_SESSION_IDLE_MINUTES: ['auth.sessionIdleMinutes', 'number'],
   BERTH_SESSION_MAX_HOURS: ['auth.sessionMaxHours', 'number'],
   BERTH_AUDIT_RETENTION_DAYS: ['audit.retentionDays', 'number'],
+  BERTH_GC_TIME_WINDOW_MINUTES: ['gc.timeWindowMinutes', 'number'],
   BERTH_JOBS_CONCURRENCY: ['jobs.concurrency', 'integer'],
   BERTH_VULNDB_MIRROR_URL: ['vulndb.mirrorUrl', 'string'],
   BERTH_VULNDB_UPDATE_SCHEDULE: ['vulndb.updateSchedule', 'string'],

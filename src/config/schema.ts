@@ -145,6 +145,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    gc: Type.Object(
+      {
+        timeWindowMinutes: Type.Number({
+          minimum: 0,
+          default: 120,
+          description:
+            'garbage collection keeps blobs uploaded, linked or unlinked, and untagged manifests pushed, within this many minutes (Harbor: 2 hours)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     audit: Type.Object(
       {
         retentionDays: Type.Number({

@@ -355,20 +355,21 @@ export interface ScanAllTaskTable {
   updated_at: number;
 }
 
-/** One garbage-collection run (Harbor's GC history). */
-export interface GcRunTable {
+/** One run of a system job (Harbor's GC or audit-log purge execution). */
+export interface SystemRunTable {
   id: Generated<number>;
+  /** GARBAGE_COLLECTION or PURGE_AUDIT_LOG. */
+  vendor: string;
   /** MANUAL or SCHEDULE. */
   trigger: string;
-  /** JSON: delete_untagged, dry_run, workers, time_window (minutes). */
+  /** JSON: what the run was asked to do. */
   parameters: string;
   /** Pending, Running, Success, Error or Stopped. */
   status: string;
-  /** A scheduled run's fire time, unique: one run per fire, whichever replica fires. */
+  /** A scheduled run's fire time, unique per vendor: one run per fire, whichever replica fires. */
   fire_key: string | null;
-  blobs_deleted: Generated<number>;
-  manifests_deleted: Generated<number>;
-  bytes_freed: Generated<number>;
+  /** JSON: what the run did (GC: purged_blobs, purged_manifests, freed_space; purge: purged). */
+  result: Generated<string>;
   created_at: number;
   updated_at: number;
   stopped_at: number | null;
@@ -380,6 +381,13 @@ export interface ExecutionLogTable {
   execution_id: number;
   seq: number;
   text: string;
+}
+
+/** A named lease: work one process at a time may do, held by `owner` until `until` unless renewed. */
+export interface LeaseTable {
+  name: string;
+  owner: string;
+  until: number;
 }
 
 export interface Database {
@@ -412,8 +420,9 @@ export interface Database {
   schedules: ScheduleTable;
   scan_all_executions: ScanAllExecutionTable;
   scan_all_tasks: ScanAllTaskTable;
-  gc_runs: GcRunTable;
+  system_runs: SystemRunTable;
   execution_logs: ExecutionLogTable;
+  leases: LeaseTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

@@ -1,5 +1,13 @@
 export { lastRun, parseCron, type Scheduled, type ScheduleOptions, schedule } from './cron.js';
-export { type EnqueueOptions, type Job, JobQueue, type QueueOptions } from './queue.js';
+export {
+  type EnqueueOptions,
+  type Heartbeat,
+  type Job,
+  JobDeferred,
+  JobQueue,
+  type QueueOptions,
+} from './queue.js';
 export { type JobHandler, JobRunner, type RunnerOptions } from './runner.js';
+export { RunLog, type RunStatus, type RunTrigger, type SystemRun, SystemRuns } from './runs.repo.js';
 export { type ScheduleKind, Schedules } from './schedules.js';
 export type { CronType, ScheduledFire, ScheduleType, StoredSchedule } from './schedules.model.js';

@@ -84,6 +84,57 @@ export class QueueRepo {
     }));
   }
 
+  /** Extends the owner's lease of a running job; false when the job is no longer this owner's. */
+  async renew(id: number, owner: string, leaseUntil: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ lease_until: leaseUntil, updated_at: now })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Puts the owner's running job back in the queue for `runAfter`, without using up an attempt. */
+  async defer(id: number, owner: string, runAfter: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'queued',
+        attempts: eb('attempts', '-', 1),
+        run_after: runAfter,
+        lease_until: null,
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /**
+   * Takes the named lease for `owner` until `until` when it is free, expired or the owner's already
+   * (one statement, so two processes never both hold it); answers whether the owner holds it.
+   */
+  async acquireLease(name: string, owner: string, until: number, now: number): Promise<boolean> {
+    const rows = await this.db
+      .insertInto('leases')
+      .values({ name, owner, until })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ owner, until })
+          .where((eb) => eb.or([eb('leases.until', '<', now), eb('leases.owner', '=', owner)])),
+      )
+      .returning('owner')
+      .execute();
+    return rows.length > 0;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', name).where('owner', '=', owner).execute();
+  }
+
   async complete(id: number, owner: string, now: number): Promise<void> {
     await this.db
       .updateTable('jobs')

@@ -5,6 +5,23 @@ import { type Job, QueueRepo } from './queue.repo.js';
 
 export type { Job };
 
+/** Thrown by a handler that cannot run its job yet: the job waits `afterMs` without using an attempt. */
+export class JobDeferred extends Error {
+  override readonly name = 'JobDeferred';
+  constructor(
+    readonly afterMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A long job's hold on its lease (and named leases): renewed until stopped; `lost` aborts when it is not. */
+export interface Heartbeat {
+  readonly lost: AbortSignal;
+  stop(): void;
+}
+
 export interface EnqueueOptions {
   /**
    * Skips the job when one with this key is already waiting. A running one does not count: it may be
@@ -61,6 +78,47 @@ export class JobQueue {
     if (kinds.length === 0 || limit <= 0) return [];
     const now = this.options.now();
     return this.repo.claim(kinds, limit, this.owner, now, now + this.options.leaseMs);
+  }
+
+  /** Puts a running job back for later without using up an attempt. */
+  async defer(job: Job, afterMs: number): Promise<void> {
+    const now = this.options.now();
+    await this.repo.defer(job.id, this.owner, now + afterMs, now);
+  }
+
+  /** Takes the named lease for this process (for the queue's lease time); false while another holds it. */
+  acquireLease(name: string): Promise<boolean> {
+    const now = this.options.now();
+    return this.repo.acquireLease(name, this.owner, now + this.options.leaseMs, now);
+  }
+
+  releaseLease(name: string): Promise<void> {
+    return this.repo.releaseLease(name, this.owner);
+  }
+
+  /**
+   * Renews the job's lease, and the named leases, every third of the lease time while the job runs,
+   * so that a job longer than the lease is not claimed again elsewhere. When a renewal finds the job
+   * or a lease taken over (this process stalled past the lease), `lost` aborts: the job must stop.
+   */
+  heartbeat(job: Job, leases: readonly string[] = []): Heartbeat {
+    const controller = new AbortController();
+    const renew = async () => {
+      const now = this.options.now();
+      const until = now + this.options.leaseMs;
+      const held =
+        (await this.repo.renew(job.id, this.owner, until, now)) &&
+        (await Promise.all(leases.map((name) => this.repo.acquireLease(name, this.owner, until, now)))).every(
+          Boolean,
+        );
+      if (!held) controller.abort(new Error(`the lease of job ${job.id} was taken over`));
+    };
+    const timer = setInterval(
+      () => void renew().catch(() => undefined),
+      Math.max(1000, Math.floor(this.options.leaseMs / 3)),
+    );
+    timer.unref();
+    return { lost: controller.signal, stop: () => clearInterval(timer) };
   }
 
   async complete(job: Job): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Job, JobQueue } from './queue.js';
+import { type Job, JobDeferred, type JobQueue } from './queue.js';
 
 export type JobHandler = (payload: unknown, job: Job) => Promise<void>;
 
@@ -75,6 +75,13 @@ export class JobRunner {
       await handler(job.payload, job);
       await this.queue.complete(job);
     } catch (error) {
+      if (error instanceof JobDeferred) {
+        this.logger.debug({ module: 'jobs', kind: job.kind, id: job.id, why: error.message }, 'job deferred');
+        await this.queue
+          .defer(job, error.afterMs)
+          .catch((e: unknown) => this.logger.error({ module: 'jobs', err: e }, 'failed to defer a job'));
+        return;
+      }
       this.logger.warn(
         { module: 'jobs', kind: job.kind, id: job.id, attempt: job.attempts, err: error },
         'job failed',

@@ -4,8 +4,9 @@ import type { Dialect } from './dialect.js';
 /**
  * Garbage collection: each blob's last upload, link or unlink time (`touched_at`) and the deletion
  * mark a sweep sets before it removes the blob's data (`deleting`; see the README's "Garbage
- * collection" for the protocol); the runs with their parameters and results, the lines each run
- * logs, and the parameters of a schedule (Harbor's GC schedule carries them).
+ * collection" for the protocol); runs of system jobs (GC, audit-log purge) with their parameters
+ * and results, the lines each run logs, the parameters of a schedule (Harbor's GC schedule carries them) and named leases (one
+ * garbage collection at a time across replicas).
  */
 export function gcMigration(dialect: Dialect): Migration {
   const pg = dialect === 'postgres';
@@ -31,21 +32,30 @@ export function gcMigration(dialect: Dialect): Migration {
 
       await db.schema.alterTable('schedules').addColumn('parameters', 'text').execute();
 
+      // Runs of system jobs that Harbor shows as executions with a log (GC, audit-log purge).
       await db.schema
-        .createTable('gc_runs')
+        .createTable('system_runs')
         .addColumn('id', id, (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('vendor', 'text', (c) => c.notNull())
         .addColumn('trigger', 'text', (c) => c.notNull())
         .addColumn('parameters', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('fire_key', 'text', (c) => c.unique())
-        .addColumn('blobs_deleted', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('manifests_deleted', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('bytes_freed', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('fire_key', 'text')
+        .addColumn('result', 'text', (c) => c.notNull().defaultTo('{}'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('stopped_at', 'bigint')
+        .addUniqueConstraint('system_runs_fire', ['vendor', 'fire_key'])
         .execute();
-      await db.schema.createIndex('gc_runs_created').on('gc_runs').column('created_at').execute();
+      await db.schema.createIndex('system_runs_vendor').on('system_runs').columns(['vendor', 'id']).execute();
+
+      // Work that one process at a time may do across every replica (garbage collection).
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('until', 'bigint', (c) => c.notNull())
+        .execute();
 
       await db.schema
         .createTable('execution_logs')
@@ -58,7 +68,8 @@ export function gcMigration(dialect: Dialect): Migration {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('execution_logs').execute();
-      await db.schema.dropTable('gc_runs').execute();
+      await db.schema.dropTable('leases').execute();
+      await db.schema.dropTable('system_runs').execute();
       await db.schema.alterTable('schedules').dropColumn('parameters').execute();
       await db.schema.dropIndex('blobs_deleting').execute();
       await db.schema.alterTable('blobs').dropColumn('deleting').execute();

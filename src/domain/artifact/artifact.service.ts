@@ -4,15 +4,7 @@ import { assertRepositoryName, assertTag, isValidTag } from '../../lib/names.js'
 import { readLimited } from '../../lib/streams.js';
 import { blobKey } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
-import {
-  accessoryDigests,
-  childDigests,
-  deleteManifest,
-  manifestId,
-  parentIndexes,
-  unkeptManifests,
-  upsertTag,
-} from '../manifest/manifest.repo.js';
+import { manifestId, upsertTag } from '../manifest/manifest.repo.js';
 import type { Listed, PageRequest } from '../pagination.js';
 import type { Filters, Sort } from '../query.js';
 import { findRepositoryId, touchRepository } from '../repository/index.js';
@@ -41,6 +33,7 @@ import {
   tagTarget,
 } from './artifact.repo.js';
 import { copyArtifact } from './artifact-copy.js';
+import { deleteArtifactTree } from './artifact-delete.js';
 import { type ArtifactListQuery, listTopLevel } from './artifact-list.repo.js';
 
 export interface ArtifactQuery extends PageRequest {
@@ -137,34 +130,8 @@ export class ArtifactService {
   async deleteArtifact(repository: string, reference: string): Promise<string[]> {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
-    return this.ctx.db.transaction().execute(async (tx) => {
-      const deleted: string[] = [];
-      const queue = [digest];
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const current = next;
-        const id = await manifestId(tx, repositoryId, current);
-        if (id === undefined) continue;
-        const [children, accessories] = await Promise.all([
-          childDigests(tx, id),
-          accessoryDigests(tx, repositoryId, current),
-        ]);
-        const outcome = await deleteManifest(tx, repositoryId, current, this.ctx.now());
-        if (outcome === 'referenced') {
-          // Only the artifact asked for can be listed by an index: the rest are its own parts.
-          const parents = await parentIndexes(tx, repositoryId, current);
-          throw new BerthError(
-            'REFERENCED',
-            `artifact ${current} is part of index ${parents[0] ?? 'another'}; delete the index first`,
-          );
-        }
-        if (outcome === 'missing') continue;
-        deleted.push(current);
-        queue.push(...accessories);
-        // Children that no other index lists and no tag keeps go with their index.
-        queue.push(...(await unkeptManifests(tx, repositoryId, children)));
-      }
-      return deleted;
-    });
+    const now = this.ctx.now();
+    return this.ctx.db.transaction().execute((tx) => deleteArtifactTree(tx, repositoryId, digest, now));
   }
 
   async listTags(repository: string, reference: string, query: TagQuery): Promise<Listed<Tag>> {

@@ -8,4 +8,10 @@ export type {
   TagField,
 } from './artifact.model.js';
 export { type ArtifactQuery, ArtifactService, type TagQuery } from './artifact.service.js';
+export {
+  deleteIfUntagged,
+  type UntaggedArtifact,
+  untaggedArtifacts,
+  untaggedTree,
+} from './artifact-delete.js';
 export { PullActivity } from './pull-activity.js';

@@ -250,24 +250,14 @@ export async function deleteManifest(
   db: Db,
   repositoryId: number,
   digest: string,
-  now: number,
+  touchAt: number | undefined,
 ): Promise<ManifestDeletion> {
   const id = await manifestId(db, repositoryId, digest);
   if (id === undefined) return 'missing';
   const children = await childDigests(db, id);
-  // Its blobs' garbage-collection window starts over: a client may push them again at once.
-  await db
-    .updateTable('blobs')
-    .set({ touched_at: now })
-    .where('digest', 'in', (eb) =>
-      eb
-        .selectFrom('manifest_references')
-        .select('digest')
-        .where('manifest_id', '=', id)
-        .where('kind', '=', 'blob'),
-    )
-    .where('touched_at', '<', now)
-    .execute();
+  // Its blobs' garbage-collection window starts over (a client may push them again at once), unless
+  // garbage collection itself deletes it.
+  if (touchAt !== undefined) await touchReferencedBlobs(db, id, touchAt);
   const deleted = await db
     .deleteFrom('manifests')
     .where('id', '=', id)
@@ -291,6 +281,21 @@ export async function deleteManifest(
   }
   await promote(db, repositoryId, (eb) => eb('subject_digest', '=', digest));
   return 'deleted';
+}
+
+async function touchReferencedBlobs(db: Db, manifestId: number, now: number): Promise<void> {
+  await db
+    .updateTable('blobs')
+    .set({ touched_at: now })
+    .where('digest', 'in', (eb) =>
+      eb
+        .selectFrom('manifest_references')
+        .select('digest')
+        .where('manifest_id', '=', manifestId)
+        .where('kind', '=', 'blob'),
+    )
+    .where('touched_at', '<', now)
+    .execute();
 }
 
 /** The digests of the manifests an index lists. */

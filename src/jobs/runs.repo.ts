@@ -1,0 +1,210 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+
+type Db = Kysely<Database>;
+
+/** Harbor's job statuses, as an execution shows them. */
+export type RunStatus = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+export type RunTrigger = 'MANUAL' | 'SCHEDULE';
+
+/** One run of a system job (GC, audit-log purge): what it was asked, how it stands, what it did. */
+export interface SystemRun<P, R> {
+  readonly id: number;
+  readonly trigger: RunTrigger;
+  readonly parameters: P;
+  readonly status: RunStatus;
+  readonly result: Partial<R>;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** When someone asked it to stop. */
+  readonly stoppedAt: Date | undefined;
+}
+
+type Row = {
+  id: number;
+  trigger: string;
+  parameters: string;
+  status: string;
+  result: string;
+  created_at: number;
+  updated_at: number;
+  stopped_at: number | null;
+};
+
+function toRun<P, R>(row: Row): SystemRun<P, R> {
+  return {
+    id: Number(row.id),
+    trigger: row.trigger as RunTrigger,
+    parameters: JSON.parse(row.parameters) as P,
+    status: row.status as RunStatus,
+    result: JSON.parse(row.result) as Partial<R>,
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+    stoppedAt: row.stopped_at === null ? undefined : new Date(Number(row.stopped_at)),
+  };
+}
+
+/** The runs of one vendor, the latest `keep` of them kept (Harbor keeps 50 GC and 10 purge executions). */
+export class SystemRuns<P, R> {
+  constructor(
+    private readonly db: Db,
+    readonly vendor: string,
+    private readonly keep: number,
+  ) {}
+
+  /** Records a new run (Pending until its job starts); with a fire key, only the first run for it. */
+  async insert(
+    run: { trigger: RunTrigger; parameters: P; fireKey?: string | undefined },
+    now: number,
+  ): Promise<number | undefined> {
+    const row = await this.db
+      .insertInto('system_runs')
+      .values({
+        vendor: this.vendor,
+        trigger: run.trigger,
+        parameters: JSON.stringify(run.parameters),
+        status: 'Pending',
+        fire_key: run.fireKey ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['vendor', 'fire_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const old = await this.db
+      .selectFrom('system_runs')
+      .select('id')
+      .where('vendor', '=', this.vendor)
+      .orderBy('id', 'desc')
+      .offset(this.keep)
+      .limit(1000)
+      .execute();
+    if (old.length > 0) {
+      const ids = old.map((r) => Number(r.id));
+      await this.db
+        .deleteFrom('execution_logs')
+        .where('vendor', '=', this.vendor)
+        .where('execution_id', 'in', ids)
+        .execute();
+      await this.db.deleteFrom('system_runs').where('id', 'in', ids).execute();
+    }
+    return Number(row.id);
+  }
+
+  async get(id: number): Promise<SystemRun<P, R> | undefined> {
+    const row = await this.db
+      .selectFrom('system_runs')
+      .selectAll()
+      .where('vendor', '=', this.vendor)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toRun<P, R>(row);
+  }
+
+  /** A page of runs, newest first. */
+  async list(page: { offset: number; limit: number }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
+    const [count, rows] = await Promise.all([
+      this.db
+        .selectFrom('system_runs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('vendor', '=', this.vendor)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('system_runs')
+        .selectAll()
+        .where('vendor', '=', this.vendor)
+        .orderBy('id', 'desc')
+        .offset(page.offset)
+        .limit(page.limit)
+        .execute(),
+    ]);
+    return { total: Number(count.n), items: rows.map((row) => toRun<P, R>(row)) };
+  }
+
+  async setStatus(id: number, status: RunStatus, now: number): Promise<void> {
+    await this.db.updateTable('system_runs').set({ status, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async setResult(id: number, result: Partial<R>, now: number): Promise<void> {
+    await this.db
+      .updateTable('system_runs')
+      .set({ result: JSON.stringify(result), updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Asks a run that has not ended to stop (one still Pending ends at once); false when it had ended. */
+  async requestStop(id: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('system_runs')
+      .set({ stopped_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ['Pending', 'Running'])
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await this.db
+      .updateTable('system_runs')
+      .set({ status: 'Stopped', updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'Pending')
+      .execute();
+    return true;
+  }
+
+  /** The next sequence number of a run's log (it goes on where a run interrupted by a crash left it). */
+  async nextLogSeq(id: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('execution_logs')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('vendor', '=', this.vendor)
+      .where('execution_id', '=', id)
+      .executeTakeFirst();
+    return row?.seq === null || row?.seq === undefined ? 0 : Number(row.seq) + 1;
+  }
+
+  async appendLog(id: number, seq: number, text: string): Promise<void> {
+    await this.db
+      .insertInto('execution_logs')
+      .values({ vendor: this.vendor, execution_id: id, seq, text })
+      .execute();
+  }
+
+  async log(id: number): Promise<string> {
+    const rows = await this.db
+      .selectFrom('execution_logs')
+      .select('text')
+      .where('vendor', '=', this.vendor)
+      .where('execution_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => r.text).join('');
+  }
+}
+
+/** A run's log, written a batch of lines at a time (so every replica can show it while it runs). */
+export class RunLog {
+  private lines: string[] = [];
+
+  constructor(
+    private readonly runs: SystemRuns<unknown, unknown>,
+    private readonly id: number,
+    private seq: number,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(runs: SystemRuns<unknown, unknown>, id: number, now: () => number): Promise<RunLog> {
+    return new RunLog(runs, id, await runs.nextLogSeq(id), now);
+  }
+
+  line(text: string): void {
+    this.lines.push(`${new Date(this.now()).toISOString()} ${text}\n`);
+  }
+
+  async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    await this.runs.appendLog(this.id, this.seq++, text);
+  }
+}
