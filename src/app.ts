@@ -356,6 +356,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scanners: services.scanners,
       scanAll: services.scanAll,
       scanAllSchedules: services.scanAllSchedules,
+      gc: services.gc,
+      gcSchedules: services.gcSchedules,
       allowlists: services.allowlists,
       policy: services.policy,
       vulndb: services.vulndb,

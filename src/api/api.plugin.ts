@@ -12,6 +12,7 @@ import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
 import type { UserService } from '../domain/user/index.js';
+import type { GcSchedules, GcService } from '../lifecycle/index.js';
 import type {
   AllowlistService,
   ScanAllSchedules,
@@ -29,6 +30,7 @@ import { artifactLabelRoutes } from './artifact-labels.routes.js';
 import { artifactRoutes } from './artifacts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
+import { gcRoutes } from './gc.routes.js';
 import { labelRoutes } from './labels.routes.js';
 import { memberRoutes } from './members.routes.js';
 import { permissionRoutes } from './permissions.routes.js';
@@ -65,6 +67,8 @@ export interface ApiDeps {
   readonly scanners: ScannerRegistrations;
   readonly scanAll: ScanAllService;
   readonly scanAllSchedules: ScanAllSchedules;
+  readonly gc: GcService;
+  readonly gcSchedules: GcSchedules;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly vulndb: VulnDbService;
@@ -115,4 +119,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(vulndbRoutes, deps);
   await app.register(scannerRoutes, deps);
   await app.register(scanAllRoutes, deps);
+  await app.register(gcRoutes, deps);
 };

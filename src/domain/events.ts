@@ -11,7 +11,8 @@ export interface DomainEvent {
     | 'robot'
     | 'user'
     | 'scanner'
-    | 'label';
+    | 'label'
+    | 'garbage_collection';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

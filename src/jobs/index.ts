@@ -8,6 +8,13 @@ export {
   type QueueOptions,
 } from './queue.js';
 export { type JobHandler, JobRunner, type RunnerOptions } from './runner.js';
-export { RunLog, type RunStatus, type RunTrigger, type SystemRun, SystemRuns } from './runs.repo.js';
+export {
+  type RunField,
+  RunLog,
+  type RunStatus,
+  type RunTrigger,
+  type SystemRun,
+  SystemRuns,
+} from './runs.repo.js';
 export { type ScheduleKind, Schedules } from './schedules.js';
 export type { CronType, ScheduledFire, ScheduleType, StoredSchedule } from './schedules.model.js';

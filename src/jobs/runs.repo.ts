@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
+import { allOf, type Field, type Filters, filterConditions, type Sort } from '../domain/query.js';
 
 type Db = Kysely<Database>;
 
@@ -19,6 +20,17 @@ export interface SystemRun<P, R> {
   /** When someone asked it to stop. */
   readonly stoppedAt: Date | undefined;
 }
+
+/** What a list of runs filters and sorts by. */
+export type RunField = 'id' | 'status' | 'trigger' | 'createdAt' | 'updatedAt';
+
+const runFields: Readonly<Record<RunField, Field>> = {
+  id: { column: 'id', type: 'integer' },
+  status: { column: 'status', type: 'text' },
+  trigger: { column: 'trigger', type: 'text' },
+  createdAt: { column: 'created_at', type: 'time' },
+  updatedAt: { column: 'updated_at', type: 'time' },
+};
 
 type Row = {
   id: number;
@@ -102,22 +114,24 @@ export class SystemRuns<P, R> {
     return row && toRun<P, R>(row);
   }
 
-  /** A page of runs, newest first. */
-  async list(page: { offset: number; limit: number }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
+  /** A page of the runs matching the filters, newest first unless sorted otherwise. */
+  async list(query: {
+    offset: number;
+    limit: number;
+    filters?: Filters<RunField>;
+    sorts?: readonly Sort<RunField>[];
+  }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
+    const conditions = filterConditions(query.filters ?? {}, runFields);
+    const matching = () =>
+      this.db.selectFrom('system_runs').where('vendor', '=', this.vendor).where(allOf(conditions));
+    let listed = matching().selectAll();
+    for (const sort of query.sorts ?? [])
+      listed = listed.orderBy(runFields[sort.field].column as 'id', sort.desc ? 'desc' : 'asc');
     const [count, rows] = await Promise.all([
-      this.db
-        .selectFrom('system_runs')
+      matching()
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('vendor', '=', this.vendor)
         .executeTakeFirstOrThrow(),
-      this.db
-        .selectFrom('system_runs')
-        .selectAll()
-        .where('vendor', '=', this.vendor)
-        .orderBy('id', 'desc')
-        .offset(page.offset)
-        .limit(page.limit)
-        .execute(),
+      listed.orderBy('id', 'desc').offset(query.offset).limit(query.limit).execute(),
     ]);
     return { total: Number(count.n), items: rows.map((row) => toRun<P, R>(row)) };
   }

@@ -12,6 +12,7 @@ import {
 import { AuditLog, AuditLogExt } from './audit.js';
 import { Errors } from './common.js';
 import { Label, LabelReq } from './label.js';
+import { ExecHistory, GCHistory } from './lifecycle.js';
 import { ProjectMember, ProjectMemberEntity, RoleRequest } from './member.js';
 import {
   CVEAllowlist,
@@ -63,6 +64,7 @@ export * from './audit.js';
 /** Harbor's shapes (definitions in api/v2.0/swagger.yaml), for the resources Berth implements. */
 export * from './common.js';
 export * from './label.js';
+export * from './lifecycle.js';
 export * from './member.js';
 export * from './project.js';
 export * from './robot.js';
@@ -130,4 +132,6 @@ export const sharedSchemas = [
   ScheduleObj,
   Schedule,
   Stats,
+  GCHistory,
+  ExecHistory,
 ];

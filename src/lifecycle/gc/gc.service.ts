@@ -75,8 +75,10 @@ export class GcService {
     return id;
   }
 
-  list(page: { offset: number; limit: number }): Promise<{ total: number; items: GcRun[] }> {
-    return this.runs.list(page);
+  list(
+    query: Parameters<SystemRuns<GcParameters, GcResult>['list']>[0],
+  ): Promise<{ total: number; items: GcRun[] }> {
+    return this.runs.list(query);
   }
 
   async get(id: number): Promise<GcRun> {
