@@ -167,8 +167,10 @@ export const gcRoutes: FastifyPluginAsyncTypebox<GcRoutesDeps> = async (app, { g
         tags: ['gc'],
         summary: "A GC execution's log (text)",
         params: gcId,
-        produces: ['text/plain'],
-        response: { 200: Type.String(), ...errorResponses },
+        response: {
+          200: { description: 'the log', content: { 'text/plain': { schema: Type.String() } } },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, adminApiClient, errorOf } from '../support/api-client.js';
@@ -11,6 +10,7 @@ import {
   type TestDatabase,
   type TestStorage,
 } from '../support/services.js';
+import { until } from '../support/until.js';
 
 interface Stats {
   total: number;
@@ -30,15 +30,6 @@ interface Schedule {
 
 /** An empty layer (an empty tar, gzipped): the built-in scanner reads it and finds nothing. */
 const emptyLayer = gzipSync(Buffer.alloc(1024));
-
-/** Polls `check` until it holds (every 25 ms), failing after `ms`. */
-async function until(ms: number, check: () => Promise<boolean>, what: string): Promise<void> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(25);
-  }
-}
 
 /** GET /system/scanAll/schedule without the validating client: Harbor answers no body when none is set. */
 async function rawSchedule(url: string): Promise<{ status: number; text: string }> {

@@ -16,11 +16,20 @@ export class OpenApiValidator {
   constructor(document: { paths: Record<string, Record<string, Operation>> } & Record<string, unknown>) {
     addFormats.default(this.ajv);
     this.ajv.addSchema({ ...document, $id: 'openapi' });
-    this.paths = Object.entries(document.paths).map(([template, operations]) => [
-      template,
-      new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-      operations,
-    ]);
+    // The more specific template first: /system/gc/schedule before /system/gc/{gc_id}.
+    const literal = (template: string) => template.split('/').map((segment) => !segment.startsWith('{'));
+    const specificity = (a: string, b: string) => {
+      const [x, y] = [literal(a), literal(b)];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] ? -1 : 1;
+      return 0;
+    };
+    this.paths = Object.entries(document.paths)
+      .sort(([a], [b]) => specificity(a, b))
+      .map(([template, operations]) => [
+        template,
+        new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+        operations,
+      ]);
   }
 
   /** Throws with the schema errors unless the body matches what the document declares. */
