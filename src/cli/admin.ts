@@ -6,6 +6,7 @@ import { ProjectService } from '../domain/project/index.js';
 import { RobotService } from '../domain/robot/index.js';
 import { generatePassword, UserService } from '../domain/user/index.js';
 import { withDatabase } from './database.js';
+import { gcCommand } from './gc.js';
 
 type Db = Awaited<ReturnType<typeof connectDatabase>>['db'];
 
@@ -24,7 +25,10 @@ const cli = { sysadmin: true } as const;
 export function adminCommands(program: Command): void {
   const admin = program
     .command('admin')
-    .description('administer users, projects, robot accounts and signing keys in the configured database');
+    .description(
+      'administer users, projects, robot accounts and signing keys in the configured database, and run garbage collection',
+    );
+  gcCommand(admin);
 
   admin
     .command('reset-password')

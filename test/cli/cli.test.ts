@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -180,6 +181,58 @@ describe('berth vulndb', () => {
       expect(status.stdout).toMatch(/^npm: 2 records, imported \d{4}-/);
       expect(status.stdout).not.toContain('PyPI');
     } finally {
+      await remove();
+    }
+  });
+});
+
+describe('berth admin gc', () => {
+  it('collects garbage beside a running server on the same data, and refuses bad workers', async () => {
+    const { dir, remove } = await tempDir('berth-cli-gc-');
+    const env = { BERTH_DATA_DIR: dir, BERTH_GC_TIME_WINDOW_MINUTES: '0' };
+    const server = await spawnBerth(env);
+    try {
+      const auth = { Authorization: `Basic ${Buffer.from('admin:Admin12345').toString('base64')}` };
+      const project = await fetch(`${server.url}/api/v2.0/projects`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ project_name: 'cli' }),
+      });
+      expect(project.status).toBe(201);
+      const data = Buffer.from('a blob no manifest references');
+      const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+      const pushed = await fetch(`${server.url}/v2/cli/app/blobs/uploads/?digest=${digest}`, {
+        method: 'POST',
+        headers: auth,
+        body: data,
+      });
+      expect(pushed.status).toBe(201);
+
+      const dry = await berth(['admin', 'gc', '--dry-run'], env);
+      expect(dry).toMatchObject({ code: 0 });
+      expect(dry.stdout).toContain(`blob eligible for deletion: ${digest}`);
+      expect(dry.stdout).toMatch(/garbage collection \d+: Success/);
+      const head = () => fetch(`${server.url}/v2/cli/app/blobs/${digest}`, { method: 'HEAD', headers: auth });
+      expect((await head()).status).toBe(200);
+
+      const run = await berth(['admin', 'gc', '--delete-untagged', '--workers', '2'], env);
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.stdout).toContain(`delete blob from storage: ${digest}`);
+      expect(run.stdout).toContain('1 blobs and 0 manifests are actually deleted');
+      expect((await head()).status).toBe(404);
+      // The server lists the run the command made.
+      const runs = await fetch(`${server.url}/api/v2.0/system/gc`, { headers: auth });
+      expect(((await runs.json()) as { job_status: string }[]).map((r) => r.job_status)).toEqual([
+        'Success',
+        'Success',
+      ]);
+
+      const bad = await berth(['admin', 'gc', '--workers', '9'], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('Workers must be greater than 0 and less than or equal to 5');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
       await remove();
     }
   });
