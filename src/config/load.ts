@@ -45,6 +45,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_AUDIT_RETENTION_DAYS: ['audit.retentionDays', 'number'],
   BERTH_GC_TIME_WINDOW_MINUTES: ['gc.timeWindowMinutes', 'number'],
   BERTH_JOBS_CONCURRENCY: ['jobs.concurrency', 'integer'],
+  BERTH_JOBS_LEASE_SECONDS: ['jobs.leaseSeconds', 'integer'],
   BERTH_VULNDB_MIRROR_URL: ['vulndb.mirrorUrl', 'string'],
   BERTH_VULNDB_UPDATE_SCHEDULE: ['vulndb.updateSchedule', 'string'],
   BERTH_SCANNERS_INTERNAL_REGISTRY_URL: ['scanners.internalRegistryUrl', 'string'],
