@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/index.js';
-import { JobQueue, JobRunner } from '../../src/jobs/index.js';
+import { JobDeferred, JobQueue, JobRunner } from '../../src/jobs/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
+import { until } from '../support/until.js';
 
 describe.each(['sqlite', 'postgres'] as const)('durable job queue (%s)', (kind) => {
   let database: TestDatabase;
@@ -72,6 +73,81 @@ describe.each(['sqlite', 'postgres'] as const)('durable job queue (%s)', (kind) 
       .where('id', '=', last?.id as number)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'failed', last_error: 'boom again' });
+  });
+
+  it('holds a named lease for one process at a time until it expires or is released', async () => {
+    const a = queue(1_000);
+    const b = queue(1_000);
+    expect(await a.acquireLease('gc')).toBe(true);
+    expect(await b.acquireLease('gc')).toBe(false);
+    // Its holder renews it; nobody else takes it while it runs.
+    clock += 900;
+    expect(await a.acquireLease('gc')).toBe(true);
+    clock += 900;
+    expect(await b.acquireLease('gc')).toBe(false);
+    // Not renewed: it expires and another takes it; the first can no longer release it.
+    clock += 1_001;
+    expect(await b.acquireLease('gc')).toBe(true);
+    await a.releaseLease('gc');
+    expect(await a.acquireLease('gc')).toBe(false);
+    await b.releaseLease('gc');
+    expect(await a.acquireLease('gc')).toBe(true);
+    await a.releaseLease('gc');
+  });
+
+  it('defers a job that cannot run yet without using an attempt', async () => {
+    const q = new JobQueue(handle.db, { dialect: handle.dialect, now: Date.now, leaseMs: 60_000 });
+    const runner = new JobRunner(q, pino({ level: 'silent' }), { concurrency: 1, pollMs: 20 });
+    let calls = 0;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    runner.handle('deferring', async () => {
+      calls++;
+      if (calls < 4) throw new JobDeferred(10, 'not yet');
+      done();
+    });
+    await q.enqueue('deferring', {}, { maxAttempts: 1 });
+    runner.start();
+    await finished;
+    await runner.stop();
+    const row = await handle.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'deferring')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'done', attempts: 1 });
+    expect(calls).toBe(4);
+  });
+
+  it('renews a long job’s lease while it runs, and tells it when the job was taken over', async () => {
+    const mine = queue(3_000);
+    const other = queue(3_000);
+    await mine.enqueue('long', {});
+    const [job] = await mine.claim(['long'], 1);
+    const taken = job as NonNullable<typeof job>;
+    const beat = mine.heartbeat(taken, ['long-lease']);
+    expect(await mine.acquireLease('long-lease')).toBe(true);
+    // A beat (every third of the lease) moves the lease on: after 2 s of the 3 s lease, nobody may claim it.
+    await until(
+      5_000,
+      async () => {
+        const row = await handle.db
+          .selectFrom('jobs')
+          .select('lease_until')
+          .where('id', '=', taken.id)
+          .executeTakeFirstOrThrow();
+        return Number(row.lease_until) > clock + 3_000 - 1;
+      },
+      'the lease is renewed',
+    );
+    expect(beat.lost.aborted).toBe(false);
+    // Another process takes the job over once the lease has run out (this one stalled): the next beat says so.
+    clock += 10_000;
+    expect((await other.claim(['long'], 1)).map((j) => j.id)).toEqual([taken.id]);
+    await until(5_000, async () => beat.lost.aborted, 'the beat notices');
+    beat.stop();
   });
 
   it('runs jobs with their handlers, at most `concurrency` at once', async () => {
