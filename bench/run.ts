@@ -9,6 +9,7 @@
  *   --huge-mib N   size of the memory-test layer (default 2048)
  *   --scan-mib N   size of the generated image the scanner is timed on (default 500; 20 layers)
  *   --scan-only    only the scanner figures (no registry comparison)
+ *   --gc-only      only the GC phase (bench/gc.ts: 10,000 unreferenced blobs, filesystem and s3rver)
  *   --scale-only   only the scale phase (bench/scale.ts: 100,000 artifacts, listing times, SQLite and PostgreSQL)
  *   --scale-factor F  size of the scale phase (default 1, the issue's; 0.1 for a quick run)
  *   --scale-db D   the scale phase on sqlite, postgres or both (default; comma separated)
@@ -19,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gcTable } from './gc.js';
 import { type BenchImage, benchImages } from './images.js';
 import {
   cpuSeconds,
@@ -44,6 +46,7 @@ const hugeMiB = option('huge-mib', 2048);
 const scanMiB = option('scan-mib', 500);
 const scanOnly = args.includes('--scan-only');
 const scaleOnly = args.includes('--scale-only');
+const gcOnly = args.includes('--gc-only');
 const scaleFactor = option('scale-factor', 1);
 const scaleDatabases = (() => {
   const i = args.indexOf('--scale-db');
@@ -300,6 +303,15 @@ function scaleTable(): Promise<{ lines: string[]; missed: number }> {
 }
 
 async function main(): Promise<void> {
+  if (gcOnly) {
+    if (!existsSync(path.join(root, 'dist/cli/index.js')))
+      throw new Error('run npm run build first (npm run bench does)');
+    const gc = await gcTable(root, (line) => console.error(line));
+    console.log(
+      [...gc.lines, '', gc.missed ? `${gc.missed} target(s) not met` : 'all targets met'].join('\n'),
+    );
+    return;
+  }
   if (scaleOnly) {
     if (!existsSync(path.join(root, 'dist/cli/index.js')))
       throw new Error('run npm run build first (npm run bench does)');
@@ -377,6 +389,9 @@ async function main(): Promise<void> {
   const scan = await scanTable(cache);
   lines.push(...scan.lines);
   failed += scan.failed;
+  const gc = await gcTable(root, (line) => console.error(line));
+  lines.push(...gc.lines);
+  failed += gc.missed;
   const scale = await scaleTable();
   lines.push(...scale.lines);
   failed += scale.missed;
