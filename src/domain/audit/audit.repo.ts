@@ -62,6 +62,33 @@ export async function purgeBefore(db: Db, time: number): Promise<void> {
   await db.deleteFrom('audit_logs').where('op_time', '<', time).execute();
 }
 
+/**
+ * Removes (or, for a dry run, counts) up to `limit` records older than `before` whose operation is
+ * one of `operations`: a purge goes in batches so that no statement holds the table long.
+ */
+export async function purgeOperations(
+  db: Db,
+  before: number,
+  operations: readonly string[],
+  limit: number,
+  dryRun: boolean,
+): Promise<number> {
+  if (operations.length === 0) return 0;
+  const matching = db
+    .selectFrom('audit_logs')
+    .where('op_time', '<', before)
+    .where(sql`lower(operation)`, 'in', operations);
+  if (dryRun) {
+    const row = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  const result = await db
+    .deleteFrom('audit_logs')
+    .where('id', 'in', matching.select('id').orderBy('id').limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 const fields: Readonly<Record<AuditField, Field>> = {
   id: { column: 'id', type: 'integer' },
   operator: { column: 'operator', type: 'text' },

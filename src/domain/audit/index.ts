@@ -1,3 +1,3 @@
 export { type AuditField, type AuditRecord, auditEventTypes } from './audit.model.js';
-export type { AuditListQuery } from './audit.repo.js';
+export { type AuditListQuery, purgeOperations } from './audit.repo.js';
 export { type AuditOptions, AuditService } from './audit.service.js';

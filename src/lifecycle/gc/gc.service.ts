@@ -5,8 +5,8 @@ import {
   JobDeferred,
   type JobQueue,
   RunLog,
-  type ScheduledFire,
-  SystemRuns,
+  SystemJob,
+  type SystemRuns,
 } from '../../jobs/index.js';
 import { parseDigest } from '../../lib/digest.js';
 import { BerthError } from '../../lib/errors.js';
@@ -36,19 +36,21 @@ export interface GcOptions {
  * second run waits in the queue). See the README's "Garbage collection" for why a run is safe beside
  * pushes, mounts and pulls.
  */
-export class GcService {
-  private readonly runs: SystemRuns<GcParameters, GcResult>;
-
+export class GcService extends SystemJob<GcParameters, GcResult> {
   constructor(
-    private readonly ctx: ServiceContext,
-    private readonly deps: {
-      readonly queue: JobQueue;
-      readonly wake: () => void;
-      readonly options: GcOptions;
-    },
+    ctx: ServiceContext,
+    deps: { readonly queue: JobQueue; readonly wake: () => void; readonly options: GcOptions },
   ) {
-    this.runs = new SystemRuns(ctx.db, gcVendor, 50);
+    super(ctx, deps, {
+      vendor: gcVendor,
+      job: gcJob,
+      keep: 50,
+      notFound: (id) => `garbage collection execution ${id} not found`,
+    });
+    this.options = deps.options;
   }
+
+  private readonly options: GcOptions;
 
   /** The parameters of a run, from Harbor's (workers 1–5) with Berth's window. */
   parameters(request: { deleteUntagged?: boolean; dryRun?: boolean; workers?: number }): GcParameters {
@@ -62,69 +64,29 @@ export class GcService {
       deleteUntagged: request.deleteUntagged ?? false,
       dryRun: request.dryRun ?? false,
       workers,
-      timeWindowMinutes: this.deps.options.timeWindowMinutes,
+      timeWindowMinutes: this.options.timeWindowMinutes,
     };
   }
 
-  /** Records a manual run and queues it; answers its id. */
-  async start(parameters: GcParameters): Promise<number> {
-    const id = await this.runs.insert({ trigger: 'MANUAL', parameters }, this.ctx.now());
-    if (id === undefined) throw new Error('a manual GC run was refused as a duplicate');
-    await this.deps.queue.enqueue(gcJob, { runId: id }, { maxAttempts: 3 });
-    this.deps.wake();
-    return id;
+  protected fromSchedule(stored: Readonly<Record<string, unknown>>): GcParameters {
+    return this.parameters({
+      deleteUntagged: stored.delete_untagged === true,
+      dryRun: stored.dry_run === true,
+      workers: typeof stored.workers === 'number' && stored.workers > 0 ? stored.workers : 1,
+    });
   }
 
-  list(
-    query: Parameters<SystemRuns<GcParameters, GcResult>['list']>[0],
-  ): Promise<{ total: number; items: GcRun[] }> {
-    return this.runs.list(query);
-  }
-
-  async get(id: number): Promise<GcRun> {
-    const run = await this.runs.get(id);
-    if (!run) throw new BerthError('NOT_FOUND', `garbage collection execution ${id} not found`);
-    return run;
-  }
-
-  async log(id: number): Promise<string> {
-    await this.get(id);
-    return this.runs.log(id);
-  }
-
-  /** Asks the run to stop (it stops between two batches); a run that has ended stays as it is. */
-  async stop(id: number): Promise<void> {
-    await this.get(id);
-    await this.runs.requestStop(id, this.ctx.now());
-  }
-
-  /** The job handler: runs (or, after a crash, resumes) one GC while holding the lease. */
-  readonly handler = async (payload: unknown, job: Job): Promise<void> => {
-    const runId = await this.runOf(payload as { runId: number } | ScheduledFire);
-    if (runId === undefined) return;
+  /** Runs (or resumes) one GC while holding the lease; another GC running defers the job. */
+  protected async execute(run: GcRun, job: Job): Promise<void> {
     if (!(await this.deps.queue.acquireLease(gcLease)))
       throw new JobDeferred(2000, 'another garbage collection is running');
     const beat = this.deps.queue.heartbeat(job, [gcLease]);
     try {
-      const run = await this.get(runId);
-      if (run.status === 'Pending' || run.status === 'Running')
-        await new GcExecution(this.ctx, this.runs, run, beat.lost).execute();
+      await new GcExecution(this.ctx, this.runs, run, beat.lost).execute();
     } finally {
       beat.stop();
       await this.deps.queue.releaseLease(gcLease);
     }
-  };
-
-  /** The run a job is for; a scheduled fire makes it (once per fire, whichever replica). */
-  private async runOf(payload: { runId: number } | ScheduledFire): Promise<number | undefined> {
-    if ('runId' in payload) return payload.runId;
-    const p = payload.parameters as { delete_untagged?: boolean; dry_run?: boolean; workers?: number };
-    const parameters = this.parameters({
-      deleteUntagged: p.delete_untagged === true,
-      dryRun: p.dry_run === true,
-      workers: typeof p.workers === 'number' && p.workers > 0 ? p.workers : 1,
-    });
-    return this.runs.insert({ trigger: 'SCHEDULE', parameters, fireKey: payload.fireKey }, this.ctx.now());
   }
 }
 

@@ -1,0 +1,92 @@
+import type { ServiceContext } from '../domain/context.js';
+import type { Filters, Sort } from '../domain/query.js';
+import { BerthError } from '../lib/errors.js';
+import type { Job, JobQueue } from './queue.js';
+import { type RunField, type SystemRun, SystemRuns } from './runs.repo.js';
+import type { ScheduledFire } from './schedules.model.js';
+
+/** How a kind of system job is named and kept. */
+export interface SystemJobKind {
+  /** Harbor's vendor type: the runs' and the schedule's (`GARBAGE_COLLECTION`, `PURGE_AUDIT_LOG`). */
+  readonly vendor: string;
+  /** The queue's job kind. */
+  readonly job: string;
+  /** How many of the latest runs are kept. */
+  readonly keep: number;
+  /** How a missing run is named in Harbor's 404 (`garbage collection execution 7 not found`). */
+  readonly notFound: (id: number) => string;
+}
+
+/**
+ * A system job Harbor shows as executions with a log (GC, audit-log purge): a run is recorded, then
+ * queued; whichever replica takes the job carries it out (a scheduled fire makes its run first, once
+ * per fire whichever replica fires). Subclasses say what a run does and how a schedule's stored
+ * parameters read.
+ */
+export abstract class SystemJob<P, R> {
+  protected readonly runs: SystemRuns<P, R>;
+
+  constructor(
+    protected readonly ctx: ServiceContext,
+    protected readonly deps: { readonly queue: JobQueue; readonly wake: () => void },
+    protected readonly kind: SystemJobKind,
+  ) {
+    this.runs = new SystemRuns(ctx.db, kind.vendor, kind.keep);
+  }
+
+  /** Records a manual run and queues it; answers its id. */
+  async start(parameters: P): Promise<number> {
+    const id = await this.runs.insert({ trigger: 'MANUAL', parameters }, this.ctx.now());
+    if (id === undefined) throw new Error(`a manual ${this.kind.vendor} run was refused as a duplicate`);
+    await this.deps.queue.enqueue(this.kind.job, { runId: id }, { maxAttempts: 3 });
+    this.deps.wake();
+    return id;
+  }
+
+  list(query: {
+    offset: number;
+    limit: number;
+    filters?: Filters<RunField>;
+    sorts?: readonly Sort<RunField>[];
+  }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
+    return this.runs.list(query);
+  }
+
+  async get(id: number): Promise<SystemRun<P, R>> {
+    const run = await this.runs.get(id);
+    if (!run) throw new BerthError('NOT_FOUND', this.kind.notFound(id));
+    return run;
+  }
+
+  async log(id: number): Promise<string> {
+    await this.get(id);
+    return this.runs.log(id);
+  }
+
+  /** Asks the run to stop (a run still waiting ends at once); a run that has ended stays as it is. */
+  async stop(id: number): Promise<void> {
+    await this.get(id);
+    await this.runs.requestStop(id, this.ctx.now());
+  }
+
+  /** The job handler: the run the job is for, carried out unless it has ended (or was stopped waiting). */
+  readonly handler = async (payload: unknown, job: Job): Promise<void> => {
+    const given = payload as { runId: number } | ScheduledFire;
+    const runId =
+      'runId' in given
+        ? given.runId
+        : await this.runs.insert(
+            { trigger: 'SCHEDULE', parameters: this.fromSchedule(given.parameters), fireKey: given.fireKey },
+            this.ctx.now(),
+          );
+    if (runId === undefined) return;
+    const run = await this.get(runId);
+    if (run.status === 'Pending' || run.status === 'Running') await this.execute(run, job);
+  };
+
+  /** The parameters of a run that a schedule fires, from what the schedule stored. */
+  protected abstract fromSchedule(stored: Readonly<Record<string, unknown>>): P;
+
+  /** Carries out (or, after a crash, resumes) the run; it sets the run's status as it goes. */
+  protected abstract execute(run: SystemRun<P, R>, job: Job): Promise<void>;
+}
