@@ -32,8 +32,16 @@ import { HealthService, StorageCapacityProbe } from './domain/system/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
-import { JobQueue, JobRunner } from './jobs/index.js';
-import { GcSchedules, GcService, gcJob } from './lifecycle/index.js';
+import { JobQueue, JobRunner, SystemJobSchedules } from './jobs/index.js';
+import {
+  type AuditPurgeParameters,
+  AuditPurgeService,
+  auditPurgeJob,
+  type GcParameters,
+  GcService,
+  gcJob,
+  gcStored,
+} from './lifecycle/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import {
   AdapterClient,
@@ -87,7 +95,10 @@ export interface Services {
   readonly scanAllSchedules: ScanAllSchedules;
   readonly gc: GcService;
   /** The GC schedule; its timer is armed with the server. */
-  readonly gcSchedules: GcSchedules;
+  readonly gcSchedules: SystemJobSchedules<GcParameters>;
+  readonly auditPurge: AuditPurgeService;
+  /** The audit-log purge schedule; its timer is armed with the server. */
+  readonly auditPurgeSchedules: SystemJobSchedules<AuditPurgeParameters>;
   readonly health: HealthService;
   readonly capacity: StorageCapacityProbe;
   readonly allowlists: AllowlistService;
@@ -191,7 +202,16 @@ export function createServices(deps: AppDeps, config: Config): Services {
   });
   const gc = new GcService(ctx, { queue, wake: () => jobs.wake(), options: config.gc });
   jobs.handle(gcJob, gc.handler);
-  const gcSchedules = new GcSchedules(ctx, gc, { queue, signals: ctx.signals, wake: () => jobs.wake() });
+  const scheduleDeps = { queue, signals: ctx.signals, wake: () => jobs.wake() };
+  const gcSchedules = new SystemJobSchedules(ctx, gc, { label: 'gc', stored: gcStored }, scheduleDeps);
+  const auditPurge = new AuditPurgeService(ctx, { queue, wake: () => jobs.wake() });
+  jobs.handle(auditPurgeJob, auditPurge.handler);
+  const auditPurgeSchedules = new SystemJobSchedules(
+    ctx,
+    auditPurge,
+    { label: 'purge audit', stored: AuditPurgeService.stored },
+    scheduleDeps,
+  );
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
@@ -205,6 +225,8 @@ export function createServices(deps: AppDeps, config: Config): Services {
     scanAllSchedules,
     gc,
     gcSchedules,
+    auditPurge,
+    auditPurgeSchedules,
     health: new HealthService(ctx),
     capacity: new StorageCapacityProbe(
       config.storage.driver === 'filesystem' ? filesystemRoot(config) : undefined,
@@ -358,6 +380,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scanAllSchedules: services.scanAllSchedules,
       gc: services.gc,
       gcSchedules: services.gcSchedules,
+      auditPurge: services.auditPurge,
+      auditPurgeSchedules: services.auditPurgeSchedules,
       allowlists: services.allowlists,
       policy: services.policy,
       vulndb: services.vulndb,

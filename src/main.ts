@@ -65,6 +65,7 @@ export async function startServer(config: Config, logger = createLogger(config))
   // After the signals: the timer follows schedule changes made by any process from here on.
   await services.scanAllSchedules.start();
   await services.gcSchedules.start();
+  await services.auditPurgeSchedules.start();
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 
@@ -82,6 +83,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         cron?.stop();
         services.scanAllSchedules.stop();
         services.gcSchedules.stop();
+        services.auditPurgeSchedules.stop();
         await services.jobs.stop();
         await services.signals.stop();
       } finally {

@@ -12,7 +12,8 @@ import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
 import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
 import type { UserService } from '../domain/user/index.js';
-import type { GcSchedules, GcService } from '../lifecycle/index.js';
+import type { SystemJobSchedules } from '../jobs/index.js';
+import type { AuditPurgeParameters, AuditPurgeService, GcParameters, GcService } from '../lifecycle/index.js';
 import type {
   AllowlistService,
   ScanAllSchedules,
@@ -30,8 +31,8 @@ import { artifactLabelRoutes } from './artifact-labels.routes.js';
 import { artifactRoutes } from './artifacts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
-import { gcRoutes } from './gc.routes.js';
 import { labelRoutes } from './labels.routes.js';
+import { lifecycleRoutes } from './lifecycle.routes.js';
 import { memberRoutes } from './members.routes.js';
 import { permissionRoutes } from './permissions.routes.js';
 import { projectMetadataRoutes } from './project-metadata.routes.js';
@@ -68,7 +69,9 @@ export interface ApiDeps {
   readonly scanAll: ScanAllService;
   readonly scanAllSchedules: ScanAllSchedules;
   readonly gc: GcService;
-  readonly gcSchedules: GcSchedules;
+  readonly gcSchedules: SystemJobSchedules<GcParameters>;
+  readonly auditPurge: AuditPurgeService;
+  readonly auditPurgeSchedules: SystemJobSchedules<AuditPurgeParameters>;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly vulndb: VulnDbService;
@@ -119,5 +122,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(vulndbRoutes, deps);
   await app.register(scannerRoutes, deps);
   await app.register(scanAllRoutes, deps);
-  await app.register(gcRoutes, deps);
+  await app.register(lifecycleRoutes, deps);
 };

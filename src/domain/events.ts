@@ -12,7 +12,7 @@ export interface DomainEvent {
     | 'user'
     | 'scanner'
     | 'label'
-    | 'garbage_collection';
+    | 'system_job';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

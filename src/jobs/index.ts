@@ -18,4 +18,4 @@ export {
 } from './runs.repo.js';
 export { type ScheduleKind, Schedules } from './schedules.js';
 export type { CronType, ScheduledFire, ScheduleType, StoredSchedule } from './schedules.model.js';
-export { SystemJob, type SystemJobKind } from './system-job.js';
+export { SystemJob, type SystemJobKind, SystemJobSchedules } from './system-job.js';

@@ -1,9 +1,11 @@
+import type { CacheSignals } from '../domain/cache-signals.js';
 import type { ServiceContext } from '../domain/context.js';
 import type { Filters, Sort } from '../domain/query.js';
 import { BerthError } from '../lib/errors.js';
 import type { Job, JobQueue } from './queue.js';
 import { type RunField, type SystemRun, SystemRuns } from './runs.repo.js';
-import type { ScheduledFire } from './schedules.model.js';
+import { Schedules } from './schedules.js';
+import type { CronType, ScheduledFire } from './schedules.model.js';
 
 /** How a kind of system job is named and kept. */
 export interface SystemJobKind {
@@ -32,6 +34,14 @@ export abstract class SystemJob<P, R> {
     protected readonly kind: SystemJobKind,
   ) {
     this.runs = new SystemRuns(ctx.db, kind.vendor, kind.keep);
+  }
+
+  get vendor(): string {
+    return this.kind.vendor;
+  }
+
+  get jobKind(): string {
+    return this.kind.job;
   }
 
   /** Records a manual run and queues it; answers its id. */
@@ -89,4 +99,36 @@ export abstract class SystemJob<P, R> {
 
   /** Carries out (or, after a crash, resumes) the run; it sets the run's status as it goes. */
   protected abstract execute(run: SystemRun<P, R>, job: Job): Promise<void>;
+}
+
+/**
+ * A system job's schedule with Harbor's semantics (POST and PUT alike): Manual starts a run now and
+ * answers its id, None removes the schedule, any other type replaces it (Harbor keeps one, and a new
+ * one replaces it rather than being refused), storing the parameters a fire runs with in Harbor's
+ * words. See Schedules for how replicas agree.
+ */
+export class SystemJobSchedules<P> extends Schedules {
+  constructor(
+    ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
+    private readonly system: SystemJob<P, unknown>,
+    options: { readonly label: string; readonly stored: (parameters: P) => Record<string, unknown> },
+    deps: { readonly queue: JobQueue; readonly signals: CacheSignals; readonly wake: () => void },
+  ) {
+    super(ctx, { vendor: system.vendor, label: options.label, job: system.jobKind }, deps);
+    this.stored = options.stored;
+  }
+
+  private readonly stored: (parameters: P) => Record<string, unknown>;
+
+  /** Carries out the request; answers the id of the run a Manual request started. */
+  async apply(
+    type: CronType | 'Manual' | 'None',
+    cron: string | undefined,
+    parameters: P,
+  ): Promise<number | undefined> {
+    if (type === 'Manual') return this.system.start(parameters);
+    if (type === 'None') await this.remove();
+    else await this.set(type, cron, this.stored(parameters));
+    return undefined;
+  }
 }

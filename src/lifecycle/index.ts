@@ -1,3 +1,8 @@
+export {
+  type AuditPurgeParameters,
+  type AuditPurgeRun,
+  AuditPurgeService,
+  auditPurgeJob,
+} from './audit-purge/audit-purge.service.js';
 export type { GcParameters, GcResult, GcRun } from './gc/gc.model.js';
-export { GcService, gcJob } from './gc/gc.service.js';
-export { type GcScheduleRequest, GcSchedules } from './gc/gc-schedule.service.js';
+export { GcService, gcJob, gcStored } from './gc/gc.service.js';

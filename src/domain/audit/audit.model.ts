@@ -55,7 +55,7 @@ export const auditEventTypes = [
   'create_label',
   'update_label',
   'delete_label',
-  'create_garbage_collection',
-  'update_garbage_collection',
-  'delete_garbage_collection',
+  'create_system_job',
+  'update_system_job',
+  'delete_system_job',
 ] as const;

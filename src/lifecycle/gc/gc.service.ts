@@ -20,6 +20,13 @@ export const gcJob = 'gc';
 /** Harbor's vendor type of GC executions and schedules. */
 export const gcVendor = 'GARBAGE_COLLECTION';
 
+/** GC's parameters as a schedule stores them and Harbor shows them (`delete_untagged`, `dry_run`, `workers`). */
+export const gcStored = (p: GcParameters): Record<string, unknown> => ({
+  delete_untagged: p.deleteUntagged,
+  dry_run: p.dryRun,
+  workers: p.workers,
+});
+
 /** The lease one GC at a time holds across every replica. */
 const gcLease = 'gc';
 
