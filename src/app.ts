@@ -28,7 +28,7 @@ import { ProjectService } from './domain/project/index.js';
 import { RepositoryService } from './domain/repository/index.js';
 import { RobotService } from './domain/robot/index.js';
 import { SessionService } from './domain/session/index.js';
-import { HealthService, StorageCapacityProbe } from './domain/system/index.js';
+import { HealthService, SettingsService, StorageCapacityProbe } from './domain/system/index.js';
 import { UploadService } from './domain/upload/index.js';
 import { UserService } from './domain/user/index.js';
 import { EventBus } from './events/index.js';
@@ -100,6 +100,8 @@ export interface Services {
   /** The audit-log purge schedule; its timer is armed with the server. */
   readonly auditPurgeSchedules: SystemJobSchedules<AuditPurgeParameters>;
   readonly health: HealthService;
+  /** Run-time settings (read-only mode), followed across replicas; read at start. */
+  readonly settings: SettingsService;
   readonly capacity: StorageCapacityProbe;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
@@ -228,6 +230,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     auditPurge,
     auditPurgeSchedules,
     health: new HealthService(ctx),
+    settings: new SettingsService(ctx),
     capacity: new StorageCapacityProbe(
       config.storage.driver === 'filesystem' ? filesystemRoot(config) : undefined,
     ),
@@ -342,6 +345,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
     catalogMaxEntries: config.registry.catalogMaxEntries,
     auth,
     events: services.events.emit,
+    assertWritable: () => services.settings.assertWritable(),
     pullGate: async (repository: string, digest: string, operator: string) => {
       // A scanner adapter pulls what it was asked to scan, whatever an earlier scan found.
       if (operator.startsWith(scannerPrefix)) return;
@@ -378,6 +382,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scanners: services.scanners,
       scanAll: services.scanAll,
       scanAllSchedules: services.scanAllSchedules,
+      settings: services.settings,
       gc: services.gc,
       gcSchedules: services.gcSchedules,
       auditPurge: services.auditPurge,

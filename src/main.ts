@@ -58,10 +58,13 @@ export async function startServer(config: Config, logger = createLogger(config))
           );
       })
     : undefined;
+  // Read-only mode is known before the first request, and read again once changes are followed.
+  await services.settings.load();
   const drain = trackConnections(app.server);
   const url = await app.listen({ host: config.host, port: config.port });
   services.listening.url = url;
   services.signals.start();
+  await services.settings.load();
   // After the signals: the timer follows schedule changes made by any process from here on.
   await services.scanAllSchedules.start();
   await services.gcSchedules.start();

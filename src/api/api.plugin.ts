@@ -1,5 +1,6 @@
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/index.js';
 import type { ArtifactService } from '../domain/artifact/index.js';
 import type { AuditService } from '../domain/audit/index.js';
@@ -10,7 +11,7 @@ import type { ProjectService } from '../domain/project/index.js';
 import type { RepositoryService } from '../domain/repository/index.js';
 import type { RobotService } from '../domain/robot/index.js';
 import type { SessionService } from '../domain/session/index.js';
-import type { HealthService, StorageCapacityProbe } from '../domain/system/index.js';
+import type { HealthService, SettingsService, StorageCapacityProbe } from '../domain/system/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type { SystemJobSchedules } from '../jobs/index.js';
 import type { AuditPurgeParameters, AuditPurgeService, GcParameters, GcService } from '../lifecycle/index.js';
@@ -30,6 +31,7 @@ import { artifactAdditionRoutes } from './artifact-additions.routes.js';
 import { artifactLabelRoutes } from './artifact-labels.routes.js';
 import { artifactRoutes } from './artifacts.routes.js';
 import { auditRoutes } from './audit.routes.js';
+import { configurationRoutes } from './configurations.routes.js';
 import { apiErrorHandler, harborError } from './errors.js';
 import { labelRoutes } from './labels.routes.js';
 import { lifecycleRoutes } from './lifecycle.routes.js';
@@ -77,12 +79,23 @@ export interface ApiDeps {
   readonly vulndb: VulnDbService;
   readonly registryHosts: readonly string[];
   readonly events: EventSink;
+  readonly settings: SettingsService;
   readonly authenticator: Authenticator;
   readonly version: string;
   readonly externalUrl: string | undefined;
 }
 
 /** The Harbor-compatible management API, mounted at /api/v2.0. */
+const readOnlySafe = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function writableWhenReadOnly(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '';
+  return (
+    (request.method === 'PUT' && path === '/api/v2.0/configurations') ||
+    (request.method === 'POST' && path === '/api/v2.0/admission')
+  );
+}
+
 export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options) => {
   // The options carry this plugin's own prefix; the route plugins get the dependencies alone.
   const { prefix: _prefix, ...deps } = options as ApiDeps & { prefix?: string };
@@ -100,6 +113,9 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
     request.security = session
       ? deps.authenticator.forUser(session.user)
       : await deps.authenticator.authenticate(request.headers.authorization, request.ip);
+    // Read-only mode refuses every write but turning it off, and the admission webhook's reviews
+    // (a POST that changes nothing).
+    if (!readOnlySafe.has(request.method) && !writableWhenReadOnly(request)) deps.settings.assertWritable();
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -123,4 +139,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(scannerRoutes, deps);
   await app.register(scanAllRoutes, deps);
   await app.register(lifecycleRoutes, deps);
+  await app.register(configurationRoutes, deps);
 };

@@ -390,6 +390,27 @@ export interface LeaseTable {
   until: number;
 }
 
+/** A run-time setting (Harbor's configuration key), its value as JSON. */
+export interface SettingTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** A project's immutable tag rule: Harbor's selectors as JSON. */
+export interface ImmutableRuleTable {
+  id: Generated<number>;
+  project_id: number;
+  priority: Generated<number>;
+  disabled: Generated<number>;
+  /** JSON: [{kind, decoration, pattern}] on the tag. */
+  tag_selectors: string;
+  /** JSON: {repository: [{kind, decoration, pattern}]}. */
+  scope_selectors: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -423,6 +444,8 @@ export interface Database {
   system_runs: SystemRunTable;
   execution_logs: ExecutionLogTable;
   leases: LeaseTable;
+  settings: SettingTable;
+  immutable_rules: ImmutableRuleTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

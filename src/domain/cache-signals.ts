@@ -5,9 +5,10 @@ import { raiseVersion, versions } from './cache-versions.repo.js';
 
 /**
  * What a process may remember that another process can change: credentials and permissions; the
- * schedules of recurring work (each process arms its own timers from the stored schedule).
+ * schedules of recurring work (each process arms its own timers from the stored schedule); run-time
+ * settings (read-only mode); projects' immutable tag rules.
  */
-export type CacheTopic = 'credentials' | 'schedules' | 'projects';
+export type CacheTopic = 'credentials' | 'schedules' | 'projects' | 'settings' | 'immutable';
 
 export interface CacheSignalOptions {
   /** How often every process reads the topics' versions: a change reaches it within this. */

@@ -12,7 +12,8 @@ export interface DomainEvent {
     | 'user'
     | 'scanner'
     | 'label'
-    | 'system_job';
+    | 'system_job'
+    | 'configuration';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

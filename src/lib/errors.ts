@@ -37,6 +37,8 @@ export const errorCodes = [
   'UPSTREAM_FAILED',
   /** A feature that cannot work without a setting the configuration lacks (the message names it). */
   'NOT_CONFIGURED',
+  /** A write while the registry is in read-only mode (Harbor's 403 DENIED on every surface). */
+  'READ_ONLY',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -37,6 +37,7 @@ const descriptors: Readonly<Record<ErrorCode, Descriptor>> = {
   CONFLICT: { code: 'DENIED', status: 409 },
   FORBIDDEN: { code: 'DENIED', status: 403 },
   PRECONDITION_FAILED: { code: 'DENIED', status: 412 },
+  READ_ONLY: { code: 'DENIED', status: 403 },
 };
 
 export function ociError(code: string, message: string, detail?: unknown): string {

@@ -38,7 +38,11 @@ export interface RegistryDeps {
   readonly events: EventSink;
   /** Consulted before a manifest GET is answered (the vulnerability policy). */
   readonly pullGate?: PullGate | undefined;
+  /** Throws READ_ONLY while the registry is read-only (consulted before every write). */
+  readonly assertWritable?: (() => void) | undefined;
 }
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The access a route needs: pull to read, push to write, delete to delete; the catalog is the registry's. */
 function requirement(route: RegistryRoute, method: string): Requirement {
@@ -87,6 +91,7 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
       const route = matchRoute(path, request.method);
       if (route.kind !== 'catalog') assertRepositoryName(route.name);
       const operator = await authorize(deps.auth, request, reply, requirement(route, request.method));
+      if (!safeMethods.has(request.method)) deps.assertWritable?.();
       try {
         const answer = await dispatch(route, request, reply, operator);
         if (reply.statusCode < 300) report(deps.events, route, request.method, operator, reply);

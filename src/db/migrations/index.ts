@@ -16,6 +16,7 @@ import { credentialsMigration } from './0014-credentials.js';
 import { scanAllMigration } from './0015-scan-all.js';
 import { robotScopesMigration } from './0016-robot-scopes.js';
 import { gcMigration } from './0017-gc.js';
+import { settingsImmutableMigration } from './0018-settings-immutable.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -43,6 +44,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0015-scan-all': scanAllMigration(dialect),
         '0016-robot-scopes': robotScopesMigration(),
         '0017-gc': gcMigration(dialect),
+        '0018-settings-immutable': settingsImmutableMigration(dialect),
       };
     },
   };

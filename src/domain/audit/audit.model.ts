@@ -58,4 +58,5 @@ export const auditEventTypes = [
   'create_system_job',
   'update_system_job',
   'delete_system_job',
+  'update_configuration',
 ] as const;
