@@ -21,6 +21,7 @@ import { AuditService } from './domain/audit/index.js';
 import { BlobService } from './domain/blob/index.js';
 import { CacheSignals } from './domain/cache-signals.js';
 import type { ServiceContext } from './domain/context.js';
+import { ImmutableRules } from './domain/immutable/index.js';
 import { LabelService } from './domain/label/index.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService } from './domain/member/index.js';
@@ -83,6 +84,7 @@ export interface Services {
   readonly artifacts: ArtifactService;
   readonly labels: LabelService;
   readonly repositories: RepositoryService;
+  readonly immutable: ImmutableRules;
   readonly pulls: PullActivity;
   readonly sessions: SessionService;
   readonly jobs: JobRunner;
@@ -153,10 +155,15 @@ export function createServices(deps: AppDeps, config: Config): Services {
   });
   const vulndb = new VulnDbService(ctx);
   const scans = new ScanService(ctx, vulndb);
-  const manifests = new ManifestService(ctx, {
-    maxBytes: config.registry.manifestMaxBytes,
-    catalogMaxEntries: config.registry.catalogMaxEntries,
-  });
+  const immutable = new ImmutableRules(ctx);
+  const manifests = new ManifestService(
+    ctx,
+    {
+      maxBytes: config.registry.manifestMaxBytes,
+      catalogMaxEntries: config.registry.catalogMaxEntries,
+    },
+    immutable,
+  );
   const sboms = new SbomPublisher(ctx, blobs, manifests, { name: 'Berth', version });
   const updater = new VulnDbUpdater(vulndb, deps.logger, config.vulndb);
   const tokens = new TokenService(deps.database.db, {
@@ -243,9 +250,10 @@ export function createServices(deps: AppDeps, config: Config): Services {
     robots,
     events,
     audit,
-    artifacts: new ArtifactService(ctx),
+    artifacts: new ArtifactService(ctx, immutable),
+    immutable,
     labels: new LabelService(ctx),
-    repositories: new RepositoryService(ctx),
+    repositories: new RepositoryService(ctx, immutable),
     pulls,
     sessions: new SessionService(ctx, {
       idleMs: config.auth.sessionIdleMinutes * 60_000,
@@ -383,6 +391,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scanAll: services.scanAll,
       scanAllSchedules: services.scanAllSchedules,
       settings: services.settings,
+      immutable: services.immutable,
       gc: services.gc,
       gcSchedules: services.gcSchedules,
       auditPurge: services.auditPurge,

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Action, Resource } from '../auth/index.js';
 import type { Artifact, ArtifactField, ArtifactService, TagField } from '../domain/artifact/index.js';
 import type { EventSink } from '../domain/events.js';
+import type { ImmutableRules } from '../domain/immutable/index.js';
 import { hasAllLabels, type LabelService } from '../domain/label/index.js';
 import { type Project, type ProjectService, projectNameOf } from '../domain/project/index.js';
 import { BerthError } from '../lib/errors.js';
@@ -25,6 +26,7 @@ export interface ArtifactRoutesDeps {
   readonly scanners: ScannerRegistrations;
   readonly events: EventSink;
   readonly version: string;
+  readonly immutable: ImmutableRules;
 }
 
 /** Harbor's keys for artifacts (column names and Go field names) and the special ones. */
@@ -75,7 +77,7 @@ const ArtifactOptions = {
   with_scan_overview: flag('include the vulnerability scan overview', false),
   with_sbom_overview: flag('accepted: SBOMs show as accessories (sbom.harbor)', false),
   with_signature: flag('deprecated by Harbor; signatures show as accessories', false),
-  with_immutable_status: flag('accepted; no tag is immutable yet', false),
+  with_immutable_status: flag("each tag's immutable shows whether a rule of the project protects it", false),
   with_accessory: flag('include the accessories (signatures, SBOMs)', false),
 };
 
@@ -86,7 +88,7 @@ const listDescription =
 
 export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesDeps> = async (
   app,
-  { projects, artifacts, labels, scans, scanners, events, version },
+  { projects, artifacts, labels, scans, scanners, events, version, immutable },
 ) => {
   const builtIn: ScannerInfo = { name: 'Berth', vendor: 'Berth', version };
   const authorized = (request: FastifyRequest, projectName: string, resource: Resource, action: Action) =>
@@ -96,8 +98,20 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesDeps> = asy
   async function responses(
     project: Project,
     views: readonly Artifact[],
-    options: { with_tag: boolean; with_label: boolean; with_scan_overview: boolean; with_accessory: boolean },
+    options: {
+      with_tag: boolean;
+      with_label: boolean;
+      with_scan_overview: boolean;
+      with_accessory: boolean;
+      with_immutable_status: boolean;
+    },
   ) {
+    const matchers = new Map<string, (name: string) => boolean>();
+    if (options.with_tag && options.with_immutable_status)
+      for (const name of new Set(views.map((v) => v.repositoryName))) {
+        const matcher = await immutable.matcher(name);
+        matchers.set(name, (tag) => matcher(tag) !== undefined);
+      }
     const registration = options.with_scan_overview ? await scanners.forProject(project.id) : undefined;
     const reports = registration
       ? await scans.reports(
@@ -112,6 +126,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesDeps> = asy
         return artifactResponse(view, {
           projectName: project.name,
           withTags: options.with_tag,
+          immutable: matchers.get(view.repositoryName),
           extraAttrs: view.type === 'IMAGE' ? await artifacts.extraAttrs(view) : undefined,
           accessories: options.with_accessory ? await artifacts.accessories(view) : undefined,
           scanOverview:
@@ -311,7 +326,9 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesDeps> = asy
         },
       );
       pageHeaders(request, reply, query, total);
-      return items.map(tagResponse);
+      const name = repositoryName(request.params);
+      const matcher = query.with_immutable_status ? await immutable.matcher(name) : () => undefined;
+      return items.map((tag) => tagResponse(tag, (t) => matcher(t) !== undefined));
     },
   );
 

@@ -178,6 +178,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     robot: all,
     label: ['read', 'list', 'create', 'update', 'delete'],
     'artifact-label': ['create', 'delete'],
+    'immutable-tag': ['create', 'update', 'delete', 'list'],
   },
   [ProjectRole.maintainer]: {
     project: ['read'],
@@ -192,6 +193,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     robot: ['read', 'list'],
     label: ['read', 'list', 'create', 'update', 'delete'],
     'artifact-label': ['create', 'delete'],
+    'immutable-tag': ['create', 'update', 'delete', 'list'],
   },
   [ProjectRole.developer]: {
     project: ['read'],

@@ -13,7 +13,8 @@ export interface DomainEvent {
     | 'scanner'
     | 'label'
     | 'system_job'
-    | 'configuration';
+    | 'configuration'
+    | 'immutable_rule';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import { ArtifactService } from '../../src/domain/artifact/index.js';
 import { BlobService } from '../../src/domain/blob/index.js';
+import { ImmutableRules } from '../../src/domain/immutable/index.js';
 import { ManifestService } from '../../src/domain/manifest/index.js';
 import { ProjectService } from '../../src/domain/project/index.js';
 import { RepositoryService } from '../../src/domain/repository/index.js';
@@ -58,9 +59,10 @@ describe.each(['sqlite', 'postgres'] as DatabaseKind[])('the artifact model (%s)
       now: Date.now,
       ...testContextParts(handle),
     };
-    manifests = new ManifestService(ctx, { maxBytes: 1 << 20, catalogMaxEntries: 1000 });
-    artifacts = new ArtifactService(ctx);
-    repositories = new RepositoryService(ctx);
+    const immutable = new ImmutableRules(ctx);
+    manifests = new ManifestService(ctx, { maxBytes: 1 << 20, catalogMaxEntries: 1000 }, immutable);
+    artifacts = new ArtifactService(ctx, immutable);
+    repositories = new RepositoryService(ctx, immutable);
     uploads = new UploadService(ctx, new BlobService(ctx), { ttlMs: 3_600_000, orphanGraceMs: 3_600_000 });
     const owner = await new UserService(ctx).create({ username: 'owner', password: 'Owner12345' });
     await new ProjectService(ctx).create('model', owner.id, {});

@@ -10,15 +10,15 @@ const pullTime = (time: Date | null) => (time === null ? never : time.toISOStrin
 export const encodedRepository = (name: string) =>
   encodeURIComponent(encodeURIComponent(name.slice(name.indexOf('/') + 1)));
 
-/** Harbor's Tag. */
-export function tagResponse(tag: Tag) {
+/** Harbor's Tag; `immutable` as asked (`with_immutable_status`), else false as Harbor shows it. */
+export function tagResponse(tag: Tag, immutable: (name: string) => boolean = () => false) {
   return {
     repository_id: tag.repositoryId,
     artifact_id: tag.artifactId,
     name: tag.name,
     push_time: tag.pushTime.toISOString(),
     pull_time: pullTime(tag.pullTime),
-    immutable: false,
+    immutable: immutable(tag.name),
   };
 }
 
@@ -42,6 +42,8 @@ export function accessoryResponse(a: Accessory) {
 export interface ArtifactExtras {
   readonly projectName: string;
   readonly withTags: boolean;
+  /** Which tags are immutable, when the caller asked (`with_immutable_status`). */
+  readonly immutable?: ((name: string) => boolean) | undefined;
   readonly extraAttrs?: Record<string, unknown> | undefined;
   readonly accessories?: readonly Accessory[] | undefined;
   readonly scanOverview?: Record<string, ReturnType<typeof scanOverview>> | undefined;
@@ -77,7 +79,7 @@ export function artifactResponse(view: Artifact, extras: ArtifactExtras) {
       ...(r.annotations ? { annotations: r.annotations } : {}),
       ...(r.urls ? { urls: r.urls } : {}),
     })),
-    ...(extras.withTags ? { tags: view.tags.map(tagResponse) } : {}),
+    ...(extras.withTags ? { tags: view.tags.map((t) => tagResponse(t, extras.immutable)) } : {}),
     addition_links: links,
     ...(extras.accessories ? { accessories: extras.accessories.map(accessoryResponse) } : {}),
     ...(extras.scanOverview ? { scan_overview: extras.scanOverview } : {}),

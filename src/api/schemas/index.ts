@@ -11,6 +11,7 @@ import {
 } from './artifact.js';
 import { AuditLog, AuditLogExt } from './audit.js';
 import { Errors } from './common.js';
+import { ImmutableRule, ImmutableSelector } from './immutable.js';
 import { Label, LabelReq } from './label.js';
 import { ExecHistory, GCHistory } from './lifecycle.js';
 import { ProjectMember, ProjectMemberEntity, RoleRequest } from './member.js';
@@ -63,6 +64,7 @@ export * from './artifact.js';
 export * from './audit.js';
 /** Harbor's shapes (definitions in api/v2.0/swagger.yaml), for the resources Berth implements. */
 export * from './common.js';
+export * from './immutable.js';
 export * from './label.js';
 export * from './lifecycle.js';
 export * from './member.js';
@@ -134,4 +136,6 @@ export const sharedSchemas = [
   Stats,
   GCHistory,
   ExecHistory,
+  ImmutableSelector,
+  ImmutableRule,
 ];

@@ -2,15 +2,17 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, Dialect } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import { linkBlob } from '../blob/blob.repo.js';
+import type { ImmutableMatcher } from '../immutable/index.js';
 import { accessoryDigests, insertManifest, manifestId, upsertTag } from '../manifest/manifest.repo.js';
 import { ensureRepository, touchRepository } from '../repository/index.js';
-import { storedManifest, tagsOn } from './artifact.repo.js';
+import { storedManifest, tagsOn, tagTarget } from './artifact.repo.js';
 
 /**
  * Copies an artifact into another repository as Harbor's CopyArtifact does: an index's children
  * first, then the artifact, then its accessories (signatures, SBOMs), each with its tags and the
  * blob links it needs; what the destination holds already is kept. Blob data is shared, never
- * copied. Labels and scan reports stay behind. Returns the digests copied, the artifact's last.
+ * copied. Labels and scan reports stay behind; a tag the destination holds immutable on another
+ * digest is not moved (PRECONDITION). Returns the digests copied, the artifact's last.
  */
 export async function copyArtifact(
   db: Kysely<Database>,
@@ -18,6 +20,7 @@ export async function copyArtifact(
   source: { readonly repositoryId: number; readonly digest: string },
   destination: string,
   now: number,
+  immutable: ImmutableMatcher,
 ): Promise<string[]> {
   const root = await storedManifest(db, source.repositoryId, source.digest);
   if (!root) throw new BerthError('NOT_FOUND', `artifact ${source.digest} not found`);
@@ -62,9 +65,16 @@ export async function copyArtifact(
         );
         copied.push(digest);
       }
-      for (const tag of await tagsOn(trx, source.repositoryId, [digest]))
+      for (const tag of await tagsOn(trx, source.repositoryId, [digest])) {
+        const held = await tagTarget(trx, target, tag.name);
+        if (held !== undefined && held !== digest && immutable(tag.name) !== undefined)
+          throw new BerthError(
+            'PRECONDITION_FAILED',
+            `the tag ${tag.name} configured as immutable, cannot be updated`,
+          );
         if (!(await upsertTag(trx, dialect, target, tag.name, digest, now)))
           throw new BerthError('NOT_FOUND', `artifact ${digest} was deleted while it was copied`);
+      }
       for (const accessory of await accessoryDigests(trx, source.repositoryId, digest))
         await copy(accessory, trx);
     };

@@ -7,6 +7,7 @@ import {
   deleteManifest,
   manifestId,
   parentIndexes,
+  tagNamesOn,
   unkeptManifests,
 } from '../manifest/manifest.repo.js';
 
@@ -16,13 +17,15 @@ type Db = Kysely<Database>;
  * Deletes the artifact and what exists only for it: its accessories (signatures, SBOMs) and, for an
  * index, the children no tag and no other index keeps. An artifact that an index in the repository
  * lists is refused (REFERENCED). Returns the digests deleted. Run it in a transaction. `touchAt`
- * restarts the garbage-collection window of their blobs (undefined: garbage collection deletes).
+ * restarts the garbage-collection window of their blobs (undefined: garbage collection deletes);
+ * `assertDeletable` is given the tags of each manifest before it goes (and throws to keep them all).
  */
 export async function deleteArtifactTree(
   tx: Db,
   repositoryId: number,
   digest: string,
   touchAt: number | undefined,
+  assertDeletable: (tags: readonly string[]) => Promise<void> = async () => undefined,
 ): Promise<string[]> {
   const deleted: string[] = [];
   const queue = [digest];
@@ -34,6 +37,7 @@ export async function deleteArtifactTree(
       childDigests(tx, id),
       accessoryDigests(tx, repositoryId, current),
     ]);
+    await assertDeletable(await tagNamesOn(tx, repositoryId, current));
     const outcome = await deleteManifest(tx, repositoryId, current, touchAt);
     if (outcome === 'referenced') {
       // Only the artifact asked for can be listed by an index: the rest are its own parts.

@@ -4,6 +4,7 @@ import { assertRepositoryName, assertTag, isValidTag } from '../../lib/names.js'
 import { readLimited } from '../../lib/streams.js';
 import { blobKey } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
+import type { ImmutableRules } from '../immutable/index.js';
 import { manifestId, upsertTag } from '../manifest/manifest.repo.js';
 import type { Listed, PageRequest } from '../pagination.js';
 import type { Filters, Sort } from '../query.js';
@@ -65,7 +66,10 @@ const toTag = (t: TagRecord, artifactId: number): Tag => ({
  * of an index in the same repository and accessories of an artifact there are shown with it.
  */
 export class ArtifactService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly immutable: ImmutableRules,
+  ) {}
 
   /** One page of a repository's top-level artifacts. */
   async listArtifacts(repository: string, query: ArtifactQuery): Promise<Listed<Artifact>> {
@@ -103,6 +107,7 @@ export class ArtifactService {
       { repositoryId, digest },
       destination,
       this.ctx.now(),
+      await this.immutable.matcher(destination),
     );
     return { source, digests, reference };
   }
@@ -131,7 +136,13 @@ export class ArtifactService {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
     const now = this.ctx.now();
-    return this.ctx.db.transaction().execute((tx) => deleteArtifactTree(tx, repositoryId, digest, now));
+    return this.ctx.db
+      .transaction()
+      .execute((tx) =>
+        deleteArtifactTree(tx, repositoryId, digest, now, (tags) =>
+          this.immutable.assertDeletable(repository, tags),
+        ),
+      );
   }
 
   async listTags(repository: string, reference: string, query: TagQuery): Promise<Listed<Tag>> {
@@ -168,6 +179,7 @@ export class ArtifactService {
   async deleteTag(repository: string, reference: string, name: string): Promise<void> {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
+    await this.immutable.assertDeletable(repository, [name]);
     if (!(await removeTag(this.ctx.db, repositoryId, name, digest)))
       throw new BerthError('NOT_FOUND', `the artifact ${digest} has no tag ${name.slice(0, 128)}`);
   }

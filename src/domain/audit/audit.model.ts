@@ -59,4 +59,7 @@ export const auditEventTypes = [
   'update_system_job',
   'delete_system_job',
   'update_configuration',
+  'create_immutable_rule',
+  'update_immutable_rule',
+  'delete_immutable_rule',
 ] as const;

@@ -76,3 +76,15 @@ export async function deleteRule(db: Db, projectId: number, id: number): Promise
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** The rules of the project with this name (none when it has none or does not exist). */
+export async function rulesOfProjectNamed(db: Db, project: string): Promise<ImmutableRule[]> {
+  const rows = await db
+    .selectFrom('immutable_rules as r')
+    .innerJoin('projects as p', 'p.id', 'r.project_id')
+    .selectAll('r')
+    .where('p.name', '=', project)
+    .orderBy('r.id')
+    .execute();
+  return rows.map(toRule);
+}

@@ -212,6 +212,17 @@ export async function upsertTag(
   return true;
 }
 
+/** The names of the tags on a manifest of the repository. */
+export async function tagNamesOn(db: Db, repositoryId: number, digest: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tags')
+    .select('name')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .execute();
+  return rows.map((r) => r.name);
+}
+
 export async function deleteTag(db: Db, repositoryId: number, name: string): Promise<boolean> {
   const result = await db
     .deleteFrom('tags')

@@ -6,6 +6,7 @@ import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName, assertTag, isValidTag } from '../../lib/names.js';
 import { readLimited } from '../../lib/streams.js';
 import type { ServiceContext } from '../context.js';
+import type { ImmutableRules } from '../immutable/index.js';
 import { type Page, toPage } from '../pagination.js';
 import {
   ensureRepository,
@@ -29,6 +30,7 @@ import {
   manifestByTag,
   parentIndexes,
   type StoredManifest,
+  tagNamesOn,
   upsertTag,
 } from './manifest.repo.js';
 import { pushTarget, storeIfReady } from './manifest-push.repo.js';
@@ -72,6 +74,7 @@ export class ManifestService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly limits: ManifestLimits,
+    private readonly immutable: ImmutableRules,
   ) {}
 
   /**
@@ -141,6 +144,8 @@ export class ManifestService {
     };
     const references = uniqueReferences(parsed.blobs, parsed.manifests);
     const tag = ref.kind === 'tag' ? ref.tag : undefined;
+    if (tag !== undefined && (await this.immutable.matcher(repository))(tag) !== undefined)
+      await this.immutable.assertMovable(repository, tag, await this.tagged(repository, tag), digest);
     if (this.ctx.dialect === 'postgres' && parsed.manifests.length === 0) {
       // One round trip (a statement that stores it if all it needs is there) instead of a
       // transaction's eight: every statement costs a round trip to the database server. When it is
@@ -189,6 +194,12 @@ export class ManifestService {
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
   }
 
+  /** The digest the tag names in the repository, if it does. */
+  private async tagged(repository: string, tag: string): Promise<string | undefined> {
+    const manifest = await manifestByTag(this.ctx.db, repository, tag);
+    return manifest?.digest;
+  }
+
   /**
    * The repository a manifest is pushed into (created on first use), once every blob and manifest it
    * references is known there at the size its descriptor declares.
@@ -233,10 +244,12 @@ export class ManifestService {
     const repositoryId = await findRepositoryId(this.ctx.db, repository);
     if (repositoryId === undefined || ref === undefined) throw await this.unknown(repository, reference);
     if (ref.kind === 'tag') {
+      await this.immutable.assertDeletable(repository, [ref.tag]);
       if (!(await deleteTag(this.ctx.db, repositoryId, ref.tag)))
         throw await this.unknown(repository, reference);
       return;
     }
+    await this.immutable.assertDeletable(repository, await tagNamesOn(this.ctx.db, repositoryId, ref.digest));
     const outcome = await this.ctx.db
       .transaction()
       .execute((tx) => deleteManifest(tx, repositoryId, ref.digest, this.ctx.now()));

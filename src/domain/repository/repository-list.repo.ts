@@ -102,6 +102,12 @@ export async function setDescription(db: Db, repositoryId: number, description: 
   await db.updateTable('repositories').set({ description }).where('id', '=', repositoryId).execute();
 }
 
+/** The names of every tag in the repository. */
+export async function tagNames(db: Db, repositoryId: number): Promise<string[]> {
+  const rows = await db.selectFrom('tags').select('name').where('repository_id', '=', repositoryId).execute();
+  return rows.map((r) => r.name);
+}
+
 /**
  * Removes the repository with every manifest, tag and blob link in it. Blob data stays for garbage
  * collection, whose window for each of its blobs starts over.

@@ -1,6 +1,7 @@
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName } from '../../lib/names.js';
 import type { ServiceContext } from '../context.js';
+import type { ImmutableRules } from '../immutable/index.js';
 import type { Listed, PageRequest } from '../pagination.js';
 import { type Project, type Visibility, visibleCondition } from '../project/index.js';
 import type { Filters, Sort } from '../query.js';
@@ -11,6 +12,7 @@ import {
   repositoryByName,
   searchRepositories,
   setDescription,
+  tagNames,
 } from './repository-list.repo.js';
 
 export interface RepositoryQuery extends PageRequest {
@@ -20,7 +22,10 @@ export interface RepositoryQuery extends PageRequest {
 
 /** Repositories as the management API lists, shows, describes and deletes them. */
 export class RepositoryService {
-  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'now'>) {}
+  constructor(
+    private readonly ctx: Pick<ServiceContext, 'db' | 'now'>,
+    private readonly immutable: ImmutableRules,
+  ) {}
 
   /** The repositories of one project. */
   inProject(project: Project, query: RepositoryQuery): Promise<Listed<Repository>> {
@@ -46,9 +51,14 @@ export class RepositoryService {
     await setDescription(this.ctx.db, (await this.get(name)).id, description);
   }
 
-  /** Removes the repository with every artifact and tag; blob data stays for garbage collection. */
+  /**
+   * Removes the repository with every artifact and tag; blob data stays for garbage collection. A
+   * repository holding an immutable tag is kept whole (PRECONDITION, naming the tag).
+   */
   async delete(name: string): Promise<void> {
-    await deleteRepositoryRows(this.ctx.db, (await this.get(name)).id, this.ctx.now());
+    const repository = await this.get(name);
+    await this.immutable.assertDeletable(name, await tagNames(this.ctx.db, repository.id));
+    await deleteRepositoryRows(this.ctx.db, repository.id, this.ctx.now());
   }
 
   /** Repositories whose name contains the text, among those the caller can see. */

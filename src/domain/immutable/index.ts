@@ -1,0 +1,2 @@
+export type { ImmutableRule, NewImmutableRule, Selector } from './immutable.model.js';
+export { type ImmutableMatcher, ImmutableRules } from './immutable.service.js';
