@@ -26,6 +26,7 @@ import { LabelService } from './domain/label/index.js';
 import { ManifestService } from './domain/manifest/index.js';
 import { MemberService } from './domain/member/index.js';
 import { ProjectService } from './domain/project/index.js';
+import { QuotaService } from './domain/quota/index.js';
 import { RepositoryService } from './domain/repository/index.js';
 import { RobotService } from './domain/robot/index.js';
 import { SessionService } from './domain/session/index.js';
@@ -85,6 +86,7 @@ export interface Services {
   readonly labels: LabelService;
   readonly repositories: RepositoryService;
   readonly immutable: ImmutableRules;
+  readonly quotas: QuotaService;
   readonly pulls: PullActivity;
   readonly sessions: SessionService;
   readonly jobs: JobRunner;
@@ -252,6 +254,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     audit,
     artifacts: new ArtifactService(ctx, immutable),
     immutable,
+    quotas: new QuotaService(ctx),
     labels: new LabelService(ctx),
     repositories: new RepositoryService(ctx, immutable),
     pulls,
@@ -392,6 +395,8 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       scanAllSchedules: services.scanAllSchedules,
       settings: services.settings,
       immutable: services.immutable,
+      quotas: services.quotas,
+      storagePerProject: config.quota.storagePerProject,
       gc: services.gc,
       gcSchedules: services.gcSchedules,
       auditPurge: services.auditPurge,

@@ -32,6 +32,7 @@ const harbor: Readonly<Record<ErrorCode, readonly [string, number]>> = {
   UPSTREAM_FAILED: ['BAD_GATEWAY', 502],
   NOT_CONFIGURED: ['SERVICE_UNAVAILABLE', 503],
   READ_ONLY: ['DENIED', 403],
+  QUOTA_EXCEEDED: ['DENIED', 403],
 };
 
 /** A refusal that ends by itself (TOOMANYREQUESTS) says when, in Retry-After. */

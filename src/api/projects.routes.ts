@@ -9,6 +9,7 @@ import {
   type ProjectService,
   validateMetadata,
 } from '../domain/project/index.js';
+import type { QuotaService } from '../domain/quota/index.js';
 import { BerthError } from '../lib/errors.js';
 import type { AllowlistService } from '../scan/index.js';
 import { empty, noContent, report, requireAuthenticated, requireUser } from './context.js';
@@ -33,7 +34,10 @@ import {
 export interface ProjectRoutesDeps {
   readonly projects: ProjectService;
   readonly allowlists: AllowlistService;
+  readonly quotas: QuotaService;
   readonly events: EventSink;
+  /** The storage limit of a new project unless a system administrator gives one (-1: none). */
+  readonly storagePerProject: number;
 }
 
 /** Harbor's keys for projects (column names and Go field names) and the fields they filter or sort. */
@@ -64,7 +68,7 @@ function requestedMetadata(body: ProjectBody): ProjectMetadata {
 
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async (
   app,
-  { projects, allowlists, events },
+  { projects, allowlists, quotas, events, storagePerProject },
 ) => {
   /** Harbor's Project of each, as the caller sees it, with one query per kind of detail for all. */
   async function responses(request: FastifyRequest, list: readonly ProjectModel[]) {
@@ -101,7 +105,15 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
       const owner = requireUser(request);
       const body = request.body;
       if (!body.project_name) throw new BerthError('INVALID_INPUT', 'project_name is required');
-      const project = await projects.create(body.project_name, owner, requestedMetadata(body));
+      // As Harbor: only a system administrator chooses the limit (0 or none: the default).
+      const limit =
+        request.security.isSysAdmin &&
+        body.storage_limit !== undefined &&
+        body.storage_limit !== null &&
+        body.storage_limit !== 0
+          ? body.storage_limit
+          : storagePerProject;
+      const project = await projects.create(body.project_name, owner, requestedMetadata(body), limit);
       if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
         operation: 'create',
@@ -213,6 +225,15 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
         'update',
       );
       const body = request.body;
+      if (body.storage_limit !== undefined && body.storage_limit !== null) {
+        if (!request.security.isSysAdmin)
+          throw new BerthError(
+            'FORBIDDEN',
+            'only system administrators may change a project’s storage limit',
+          );
+        const quota = await quotas.ofProject(project.id);
+        await quotas.update(quota.id, body.storage_limit);
+      }
       await projects.updateMetadata(project, requestedMetadata(body));
       if (body.cve_allowlist) await saveAllowlist(project.id, body.cve_allowlist);
       report(events, request, {
@@ -278,7 +299,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
     {
       schema: {
         tags: ['project'],
-        summary: 'Counts of repositories and of members by role',
+        summary: 'Counts of repositories and of members by role, and the storage quota (members)',
         params: NameOrId,
         headers: IsResourceName,
         response: { 200: ref(ProjectSummary), ...errorResponses },
@@ -287,11 +308,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesDeps> = async
     async (request) => {
       const project = await visibleProject(projects, request, request.params.project_name_or_id);
       const showMembers = await request.security.can(project, 'member', 'list');
-      const [repoCount, members] = await Promise.all([
+      const showQuota = await request.security.can(project, 'quota', 'read');
+      const [repoCount, members, quota] = await Promise.all([
         projects.repositoryCount(project.id),
         showMembers ? projects.memberCounts(project.id) : undefined,
+        showQuota ? quotas.ofProject(project.id) : undefined,
       ]);
-      return projectSummary(repoCount, members);
+      return projectSummary(repoCount, members, quota);
     },
   );
 };

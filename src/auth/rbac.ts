@@ -167,6 +167,7 @@ const all: readonly Action[] = ['read', 'list', 'create', 'update', 'delete', 'p
 export const rolePolicies: Readonly<Record<number, Policy>> = {
   [ProjectRole.projectAdmin]: {
     project: ['read', 'update', 'delete'],
+    quota: ['read'],
     metadata: ['read', 'list', 'create', 'update', 'delete'],
     member: all,
     log: ['list'],
@@ -182,6 +183,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
   },
   [ProjectRole.maintainer]: {
     project: ['read'],
+    quota: ['read'],
     metadata: ['read', 'list'],
     member: ['read', 'list'],
     log: ['list'],
@@ -197,6 +199,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
   },
   [ProjectRole.developer]: {
     project: ['read'],
+    quota: ['read'],
     metadata: ['read', 'list'],
     member: ['read', 'list'],
     log: ['list'],
@@ -211,6 +214,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
   },
   [ProjectRole.guest]: {
     project: ['read'],
+    quota: ['read'],
     metadata: ['read', 'list'],
     member: ['read', 'list'],
     log: ['list'],
@@ -224,6 +228,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
   },
   [ProjectRole.limitedGuest]: {
     project: ['read'],
+    quota: ['read'],
     metadata: ['read', 'list'],
     repository: ['read', 'list', 'pull'],
     artifact: ['read', 'list'],

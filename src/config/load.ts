@@ -44,6 +44,7 @@ export const environmentKeys: Readonly<Record<string, readonly [string, Kind]>> 
   BERTH_SESSION_MAX_HOURS: ['auth.sessionMaxHours', 'number'],
   BERTH_AUDIT_RETENTION_DAYS: ['audit.retentionDays', 'number'],
   BERTH_GC_TIME_WINDOW_MINUTES: ['gc.timeWindowMinutes', 'number'],
+  BERTH_QUOTA_STORAGE_PER_PROJECT: ['quota.storagePerProject', 'integer'],
   BERTH_JOBS_CONCURRENCY: ['jobs.concurrency', 'integer'],
   BERTH_JOBS_LEASE_SECONDS: ['jobs.leaseSeconds', 'integer'],
   BERTH_VULNDB_MIRROR_URL: ['vulndb.mirrorUrl', 'string'],

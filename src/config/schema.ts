@@ -145,6 +145,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    quota: Type.Object(
+      {
+        storagePerProject: Type.Integer({
+          minimum: -1,
+          default: -1,
+          description:
+            "the storage limit in bytes a new project gets unless a system administrator sets its storage_limit (Harbor's storage_per_project; -1: none)",
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     gc: Type.Object(
       {
         timeWindowMinutes: Type.Number({

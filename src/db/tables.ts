@@ -411,6 +411,33 @@ export interface ImmutableRuleTable {
   updated_at: number;
 }
 
+/** A project's storage limit in bytes (-1: none). */
+export interface QuotaTable {
+  id: Generated<number>;
+  project_id: number;
+  hard: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A blob or manifest a project holds, counted once: kept by triggers on repository_blobs and manifests. */
+export interface ProjectBlobTable {
+  project_id: number;
+  digest: string;
+  size: number;
+  /** Repository links and stored manifests that hold it in the project. */
+  links: number;
+  /** The quota_usage shard its bytes are counted in. */
+  shard: string;
+}
+
+/** A project's usage in shards (the sum is the usage): kept by the same triggers. */
+export interface QuotaUsageTable {
+  project_id: number;
+  shard: string;
+  used: number;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -446,6 +473,9 @@ export interface Database {
   leases: LeaseTable;
   settings: SettingTable;
   immutable_rules: ImmutableRuleTable;
+  quotas: QuotaTable;
+  project_blobs: ProjectBlobTable;
+  quota_usage: QuotaUsageTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

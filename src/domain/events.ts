@@ -14,7 +14,8 @@ export interface DomainEvent {
     | 'label'
     | 'system_job'
     | 'configuration'
-    | 'immutable_rule';
+    | 'immutable_rule'
+    | 'quota';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

@@ -39,6 +39,8 @@ export const errorCodes = [
   'NOT_CONFIGURED',
   /** A write while the registry is in read-only mode (Harbor's 403 DENIED on every surface). */
   'READ_ONLY',
+  /** A push that would take a project over its storage quota (Harbor's 403 DENIED). */
+  'QUOTA_EXCEEDED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

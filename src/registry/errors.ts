@@ -38,6 +38,7 @@ const descriptors: Readonly<Record<ErrorCode, Descriptor>> = {
   FORBIDDEN: { code: 'DENIED', status: 403 },
   PRECONDITION_FAILED: { code: 'DENIED', status: 412 },
   READ_ONLY: { code: 'DENIED', status: 403 },
+  QUOTA_EXCEEDED: { code: 'DENIED', status: 403 },
 };
 
 export function ociError(code: string, message: string, detail?: unknown): string {

@@ -97,6 +97,19 @@ export async function registryRoutes(app: FastifyInstance, deps: RegistryDeps): 
         if (reply.statusCode < 300) report(deps.events, route, request.method, operator, reply);
         return answer;
       } catch (error) {
+        if (route.kind !== 'catalog' && isBerthError(error) && error.code === 'QUOTA_EXCEEDED') {
+          // Quota exceeded: on the event bus (the audit log now, webhooks when they come).
+          deps.events({
+            operation: 'push',
+            resourceType: 'quota',
+            resource: projectNameOf(route.name),
+            operator,
+            success: false,
+            projectName: projectNameOf(route.name),
+            description: error.message,
+            time: Date.now(),
+          });
+        }
         if (route.kind === 'manifest' && isBerthError(error) && error.code === 'PRECONDITION_FAILED') {
           deps.events({
             operation: 'pull',

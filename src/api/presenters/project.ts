@@ -28,9 +28,14 @@ export function projectResponse(project: ProjectDetail, allowlist: CveAllowlist,
 }
 
 /** Harbor's ProjectSummary: repositories, and members by role for those who may list members. */
-export function projectSummary(repoCount: number, members: Record<number, number> | undefined) {
+export function projectSummary(
+  repoCount: number,
+  members: Record<number, number> | undefined,
+  quota: { hard: number; used: number } | undefined,
+) {
   const count = (role: number) => members?.[role] ?? 0;
   return {
+    ...(quota ? { quota: { hard: { storage: quota.hard }, used: { storage: quota.used } } } : {}),
     repo_count: repoCount,
     project_admin_count: count(ProjectRole.projectAdmin),
     maintainer_count: count(ProjectRole.maintainer),

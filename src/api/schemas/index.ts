@@ -23,6 +23,7 @@ import {
   ProjectReq,
   ProjectSummary,
 } from './project.js';
+import { Quota } from './quota.js';
 import { Robot, RobotCreate, RobotCreated, RobotPermissionSchema, RobotSec, RobotUpdate } from './robot.js';
 import {
   HarborVulnerabilityReport,
@@ -69,6 +70,7 @@ export * from './label.js';
 export * from './lifecycle.js';
 export * from './member.js';
 export * from './project.js';
+export * from './quota.js';
 export * from './robot.js';
 export * from './scan.js';
 export * from './system.js';
@@ -138,4 +140,5 @@ export const sharedSchemas = [
   ExecHistory,
   ImmutableSelector,
   ImmutableRule,
+  Quota,
 ];

@@ -41,7 +41,12 @@ export const ProjectReq = Type.Object(
     project_name: Type.Optional(Type.String({ maxLength: 255 })),
     public: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
     metadata: Type.Optional(ref(ProjectMetadata)),
-    storage_limit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    storage_limit: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], {
+        description:
+          'bytes (-1: none); system administrators only, others get the default (quota.storagePerProject); 0 also means the default',
+      }),
+    ),
     cve_allowlist: Type.Optional(ref(CVEAllowlist)),
     registry_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
@@ -80,6 +85,12 @@ export const ProjectSummary = Type.Object(
     developer_count: Type.Integer(),
     guest_count: Type.Integer(),
     limited_guest_count: Type.Integer(),
+    quota: Type.Optional(
+      Type.Object({
+        hard: Type.Object({ storage: Type.Integer({ description: 'bytes; -1: no limit' }) }),
+        used: Type.Object({ storage: Type.Integer() }),
+      }),
+    ),
   },
   { $id: 'ProjectSummary' },
 );

@@ -17,6 +17,7 @@ import { scanAllMigration } from './0015-scan-all.js';
 import { robotScopesMigration } from './0016-robot-scopes.js';
 import { gcMigration } from './0017-gc.js';
 import { settingsImmutableMigration } from './0018-settings-immutable.js';
+import { quotasMigration } from './0019-quotas.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -45,6 +46,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0016-robot-scopes': robotScopesMigration(),
         '0017-gc': gcMigration(dialect),
         '0018-settings-immutable': settingsImmutableMigration(dialect),
+        '0019-quotas': quotasMigration(dialect),
       };
     },
   };

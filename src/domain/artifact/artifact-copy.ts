@@ -1,9 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Dialect } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
-import { linkBlob } from '../blob/blob.repo.js';
+import { linkBlob, lockLiveBlobs } from '../blob/blob.repo.js';
 import type { ImmutableMatcher } from '../immutable/index.js';
 import { accessoryDigests, insertManifest, manifestId, upsertTag } from '../manifest/manifest.repo.js';
+import { assertRoom } from '../quota/index.js';
 import { ensureRepository, touchRepository } from '../repository/index.js';
 import { storedManifest, tagsOn, tagTarget } from './artifact.repo.js';
 
@@ -37,6 +38,11 @@ export async function copyArtifact(
       if (!manifest) return;
       for (const child of manifest.children) await copy(child, trx);
       if ((await manifestId(trx, target, digest)) === undefined) {
+        const sizes = await lockLiveBlobs(trx, dialect, manifest.blobs);
+        await assertRoom(trx, dialect, target, [
+          ...[...sizes].map(([blob, size]) => ({ digest: blob, size })),
+          { digest, size: manifest.size },
+        ]);
         for (const blob of manifest.blobs)
           if (!(await linkBlob(trx, dialect, target, blob, now)))
             throw new BerthError(

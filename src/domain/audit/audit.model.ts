@@ -62,4 +62,6 @@ export const auditEventTypes = [
   'create_immutable_rule',
   'update_immutable_rule',
   'delete_immutable_rule',
+  'update_quota',
+  'push_quota',
 ] as const;

@@ -5,6 +5,7 @@ import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName } from '../../lib/names.js';
 import { blobKey, ObjectNotFoundError } from '../../storage/index.js';
 import type { ServiceContext } from '../context.js';
+import { assertRoom } from '../quota/index.js';
 import { ensureRepository, findRepositoryId } from '../repository/index.js';
 import { blobState, insertBlob, linkBlob, linkedBlobSize, unlinkBlob } from './blob.repo.js';
 
@@ -73,6 +74,7 @@ export class BlobService {
       const linked = await this.ctx.writes.run(async (tx) => {
         if (written) await insertBlob(tx, digest, size, now);
         const repositoryId = await ensureRepository(tx, repository, now);
+        await assertRoom(tx, this.ctx.dialect, repositoryId, [{ digest, size }]);
         return linkBlob(tx, this.ctx.dialect, repositoryId, digest, now);
       });
       if (linked) return;
@@ -115,9 +117,11 @@ export class BlobService {
     const size = await linkedBlobSize(this.ctx.db, from, digest);
     if (size === undefined) return false;
     const now = this.ctx.now();
-    return this.ctx.writes.run(async (tx) =>
-      linkBlob(tx, this.ctx.dialect, await ensureRepository(tx, repository, now), digest, now),
-    );
+    return this.ctx.writes.run(async (tx) => {
+      const repositoryId = await ensureRepository(tx, repository, now);
+      await assertRoom(tx, this.ctx.dialect, repositoryId, [{ digest, size }]);
+      return linkBlob(tx, this.ctx.dialect, repositoryId, digest, now);
+    });
   }
 
   /** Removes the repository's link to a blob; the data stays for other repositories and garbage collection. */

@@ -128,6 +128,7 @@ const storeIfReadyQuery = prepared(
     ), ready as (
       select r.id from repositories r
       where r.name = ${repository}
+        and not exists (select 1 from quotas q where q.project_id = r.project_id and q.hard >= 0)
         and (select count(*) from unnest(${blobDigests}::text[], ${blobSizes}::bigint[]) as x(d, s)
           join repository_blobs rb on rb.repository_id = r.id and rb.digest = x.d
           join live b on b.digest = x.d and b.size = x.s
@@ -172,7 +173,8 @@ const storeIfReadyQuery = prepared(
 /**
  * PostgreSQL only: one prepared statement that stores a manifest listing no other manifest (with its
  * references, its tag and the repository's last change) when its repository exists and holds every
- * blob it references at the declared size and none of them is being garbage-collected (they are
+ * blob it references at the declared size, its project has no storage limit to check, and none of
+ * the blobs is being garbage-collected (they are
  * locked, `FOR KEY SHARE`, until it commits), atomic on its own: one round trip instead of a
  * transaction's eight. Returns false, storing nothing, when it is not so (the caller finds out why).
  * The top-level facts are kept as insertManifest keeps them: the manifest is top-level unless its

@@ -8,6 +8,7 @@ import { readLimited } from '../../lib/streams.js';
 import type { ServiceContext } from '../context.js';
 import type { ImmutableRules } from '../immutable/index.js';
 import { type Page, toPage } from '../pagination.js';
+import { assertRoom } from '../quota/index.js';
 import {
   ensureRepository,
   findRepositoryId,
@@ -146,37 +147,11 @@ export class ManifestService {
     const tag = ref.kind === 'tag' ? ref.tag : undefined;
     if (tag !== undefined && (await this.immutable.matcher(repository))(tag) !== undefined)
       await this.immutable.assertMovable(repository, tag, await this.tagged(repository, tag), digest);
-    if (this.ctx.dialect === 'postgres' && parsed.manifests.length === 0) {
-      // One round trip (a statement that stores it if all it needs is there) instead of a
-      // transaction's eight: every statement costs a round trip to the database server. When it is
-      // not stored, target() says why (or makes the repository on its first push) and it is tried
-      // once more; a second miss means the repository or a blob went meanwhile, and target() names it.
-      const push = {
-        repository,
-        manifest,
-        blobs: parsed.blobs,
-        references,
-        ...(tag === undefined ? {} : { tag }),
-        ...(this.touch(repository, now) ? { touchBefore: now - 1000 } : {}),
-      };
-      try {
-        if (!(await storeIfReady(this.ctx.db, push))) {
-          await this.target(this.ctx.db, repository, parsed, now);
-          if (!(await storeIfReady(this.ctx.db, push))) {
-            await this.target(this.ctx.db, repository, parsed, now);
-            throw new BerthError(
-              'NAME_UNKNOWN',
-              `repository ${repository} changed while the manifest was pushed`,
-            );
-          }
-        }
-      } catch (error) {
-        throw deletedMeanwhile(error, repository);
-      }
-    } else {
-      await this.ctx.writes
+    const inTransaction = () =>
+      this.ctx.writes
         .run(async (tx) => {
           const repositoryId = await this.target(tx, repository, parsed, now);
+          await assertRoom(tx, this.ctx.dialect, repositoryId, [{ digest, size: content.length }]);
           await insertManifest(
             tx,
             this.ctx.dialect,
@@ -190,7 +165,30 @@ export class ManifestService {
         .catch((error: unknown) => {
           throw deletedMeanwhile(error, repository);
         });
-    }
+    if (this.ctx.dialect === 'postgres' && parsed.manifests.length === 0) {
+      // One round trip (a statement that stores it if all it needs is there and its project has no
+      // quota to check) instead of a transaction's eight: every statement costs a round trip to the
+      // database server. When it is not stored, target() says why (or makes the repository on its
+      // first push) and it is tried once more; a second miss (a project with a quota, or a blob or
+      // the repository gone meanwhile) takes the transaction, which checks the quota and names
+      // whatever is missing.
+      const push = {
+        repository,
+        manifest,
+        blobs: parsed.blobs,
+        references,
+        ...(tag === undefined ? {} : { tag }),
+        ...(this.touch(repository, now) ? { touchBefore: now - 1000 } : {}),
+      };
+      try {
+        if (!(await storeIfReady(this.ctx.db, push))) {
+          await this.target(this.ctx.db, repository, parsed, now);
+          if (!(await storeIfReady(this.ctx.db, push))) await inTransaction();
+        }
+      } catch (error) {
+        throw deletedMeanwhile(error, repository);
+      }
+    } else await inTransaction();
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
   }
 

@@ -3,6 +3,7 @@ import type { Database, ProjectTable } from '../../db/index.js';
 import { prepared } from '../../db/index.js';
 import { countAndPage, type Listed, type PageRequest } from '../pagination.js';
 import { containsText, type Field, type Filters, filterConditions, type Sort, type Term } from '../query.js';
+import { insertQuota } from '../quota/index.js';
 import type { Project, ProjectField, ProjectMetadata, Visibility } from './project.model.js';
 import { ProjectRole } from './roles.js';
 
@@ -37,7 +38,7 @@ export async function projectById(db: Db, id: number): Promise<Project | undefin
 /** Stores a new project with its owner as project admin; undefined when the name is taken. */
 export async function insertProject(
   db: Db,
-  project: { name: string; ownerId: number; metadata: ProjectMetadata; now: number },
+  project: { name: string; ownerId: number; metadata: ProjectMetadata; storageLimit: number; now: number },
 ): Promise<Project | undefined> {
   return db.transaction().execute(async (tx) => {
     const row = await tx
@@ -65,6 +66,7 @@ export async function insertProject(
         updated_at: project.now,
       })
       .execute();
+    await insertQuota(tx, row.id, project.storageLimit, project.now);
     return toProject(row);
   });
 }

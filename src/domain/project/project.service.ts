@@ -1,6 +1,7 @@
 import { BerthError } from '../../lib/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { Listed } from '../pagination.js';
+import { assertStorageLimit } from '../quota/index.js';
 import {
   assertProjectName,
   type Project,
@@ -41,13 +42,23 @@ export class ProjectService {
     ctx.signals.on('projects', () => this.cache.clear());
   }
 
-  /** Creates a project owned (as project admin) by the user; CONFLICT when the name is taken. */
-  async create(name: string, ownerId: number, metadata: ProjectMetadata): Promise<Project> {
+  /**
+   * Creates a project owned (as project admin) by the user, with its storage quota (-1: none);
+   * CONFLICT when the name is taken.
+   */
+  async create(
+    name: string,
+    ownerId: number,
+    metadata: ProjectMetadata,
+    storageLimit = -1,
+  ): Promise<Project> {
     assertProjectName(name);
+    assertStorageLimit(storageLimit);
     const project = await insertProject(this.ctx.db, {
       name,
       ownerId,
       metadata: { public: 'false', ...metadata },
+      storageLimit,
       now: this.ctx.now(),
     });
     if (!project) throw new BerthError('CONFLICT', `the project ${name} already exists`);

@@ -1,0 +1,3 @@
+export type { Quota } from './quota.model.js';
+export { assertRoom, formatBytes, insertQuota, type QuotaSort, recomputedUsage } from './quota.repo.js';
+export { assertStorageLimit, QuotaService } from './quota.service.js';
