@@ -120,7 +120,8 @@ export interface BenchImage {
   readonly bytes: number;
 }
 
-async function layout(dir: string, layerSizes: number[], seed: string): Promise<BenchImage> {
+/** An OCI layout of stored-gzip random layers of these sizes, generated once into `dir` (deterministic by seed). */
+export async function layout(dir: string, layerSizes: number[], seed: string): Promise<BenchImage> {
   const blobs = path.join(dir, 'blobs', 'sha256');
   const marker = path.join(dir, 'bench-image.json');
   if (existsSync(marker))

@@ -9,6 +9,7 @@
  *   --huge-mib N   size of the memory-test layer (default 2048)
  *   --scan-mib N   size of the generated image the scanner is timed on (default 500; 20 layers)
  *   --scan-only    only the scanner figures (no registry comparison)
+ *   --quota-only   only the quota phase (bench/quota.ts: 8 skopeo pushers, one project or eight)
  *   --gc-only      only the GC phase (bench/gc.ts: 10,000 unreferenced blobs, filesystem and s3rver)
  *   --scale-only   only the scale phase (bench/scale.ts: 100,000 artifacts, listing times, SQLite and PostgreSQL)
  *   --scale-factor F  size of the scale phase (default 1, the issue's; 0.1 for a quick run)
@@ -28,9 +29,11 @@ import {
   peakRssMiB,
   type Registry,
   resetPeakRss,
+  skopeo,
   startBerth,
   startReference,
 } from './processes.js';
+import { quotaTable } from './quota.js';
 import { type ScaleDatabase, scaleTables } from './scale.js';
 import { scanFigures } from './scan.js';
 
@@ -47,6 +50,8 @@ const scanMiB = option('scan-mib', 500);
 const scanOnly = args.includes('--scan-only');
 const scaleOnly = args.includes('--scale-only');
 const gcOnly = args.includes('--gc-only');
+const quotaOnly = args.includes('--quota-only');
+const postgresUrl = process.env.BERTH_BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const scaleFactor = option('scale-factor', 1);
 const scaleDatabases = (() => {
   const i = args.indexOf('--scale-db');
@@ -55,32 +60,6 @@ const scaleDatabases = (() => {
 const connections = 32;
 
 type Metrics = Record<string, number>;
-
-const isRoot = process.getuid?.() === 0;
-
-/** skopeo with a private, empty blob-info cache, so it never skips an upload by mounting a blob it saw before. */
-async function skopeo(copyArgs: string[], work: string): Promise<number> {
-  const base = ['skopeo', '--insecure-policy', 'copy', ...copyArgs];
-  const command = isRoot
-    ? [
-        'unshare',
-        '-m',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        'mkdir -p /var/lib/containers/cache && mount -t tmpfs -o size=16m tmpfs /var/lib/containers/cache && exec "$@"',
-        'sh',
-        ...base,
-      ]
-    : base;
-  const started = performance.now();
-  await exec(command[0] as string, command.slice(1), {
-    env: { ...process.env, XDG_DATA_HOME: path.join(work, 'xdg') },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return (performance.now() - started) / 1000;
-}
 
 async function wrk(
   url: string,
@@ -296,13 +275,24 @@ function scaleTable(): Promise<{ lines: string[]; missed: number }> {
       root,
       factor: scaleFactor,
       databases,
-      postgresUrl: process.env.BERTH_BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+      postgresUrl,
     },
     (line) => console.error(line),
   );
 }
 
 async function main(): Promise<void> {
+  if (quotaOnly) {
+    if (!existsSync(path.join(root, 'dist/cli/index.js')))
+      throw new Error('run npm run build first (npm run bench does)');
+    const quota = await quotaTable(root, path.join(root, '.bench', 'cache'), postgresUrl, (line) =>
+      console.error(line),
+    );
+    console.log(
+      [...quota.lines, '', quota.missed ? `${quota.missed} target(s) not met` : 'all targets met'].join('\n'),
+    );
+    return;
+  }
   if (gcOnly) {
     if (!existsSync(path.join(root, 'dist/cli/index.js')))
       throw new Error('run npm run build first (npm run bench does)');
@@ -392,6 +382,9 @@ async function main(): Promise<void> {
   const gc = await gcTable(root, (line) => console.error(line));
   lines.push(...gc.lines);
   failed += gc.missed;
+  const quota = await quotaTable(root, cache, postgresUrl, (line) => console.error(line));
+  lines.push(...quota.lines);
+  failed += quota.missed;
   const scale = await scaleTable();
   lines.push(...scale.lines);
   failed += scale.missed;
