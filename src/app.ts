@@ -43,6 +43,8 @@ import {
   GcService,
   gcJob,
   gcStored,
+  RetentionService,
+  retentionJob,
 } from './lifecycle/index.js';
 import { type RegistryAuthDeps, registryRoutes, tokenRoutes } from './registry/index.js';
 import {
@@ -103,6 +105,8 @@ export interface Services {
   readonly auditPurge: AuditPurgeService;
   /** The audit-log purge schedule; its timer is armed with the server. */
   readonly auditPurgeSchedules: SystemJobSchedules<AuditPurgeParameters>;
+  /** Tag retention; each policy's timer is armed with the server. */
+  readonly retention: RetentionService;
   readonly health: HealthService;
   /** Run-time settings (read-only mode), followed across replicas; read at start. */
   readonly settings: SettingsService;
@@ -223,6 +227,15 @@ export function createServices(deps: AppDeps, config: Config): Services {
     { label: 'purge audit', stored: AuditPurgeService.stored },
     scheduleDeps,
   );
+  const retention = new RetentionService(ctx, {
+    queue,
+    wake: () => jobs.wake(),
+    signals: ctx.signals,
+    projects,
+    immutable,
+    events: events.emit,
+  });
+  jobs.handle(retentionJob, retention.handler);
   const allowlists = new AllowlistService(ctx);
   events.subscribe(scanScheduler.onEvent);
   return {
@@ -238,6 +251,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     gcSchedules,
     auditPurge,
     auditPurgeSchedules,
+    retention,
     health: new HealthService(ctx),
     settings: new SettingsService(ctx),
     capacity: new StorageCapacityProbe(
@@ -400,6 +414,7 @@ export async function buildApp(deps: AppDeps, config: Config, services = createS
       gc: services.gc,
       gcSchedules: services.gcSchedules,
       auditPurge: services.auditPurge,
+      retention: services.retention,
       auditPurgeSchedules: services.auditPurgeSchedules,
       allowlists: services.allowlists,
       policy: services.policy,

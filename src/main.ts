@@ -69,6 +69,7 @@ export async function startServer(config: Config, logger = createLogger(config))
   await services.scanAllSchedules.start();
   await services.gcSchedules.start();
   await services.auditPurgeSchedules.start();
+  await services.retention.startSchedules();
   services.jobs.start();
   logger.info({ url, database: database.dialect, storage: storage.name }, 'berth is listening');
 
@@ -87,6 +88,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         services.scanAllSchedules.stop();
         services.gcSchedules.stop();
         services.auditPurgeSchedules.stop();
+        services.retention.stopSchedules();
         await services.jobs.stop();
         await services.signals.stop();
       } finally {

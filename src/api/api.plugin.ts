@@ -16,7 +16,13 @@ import type { SessionService } from '../domain/session/index.js';
 import type { HealthService, SettingsService, StorageCapacityProbe } from '../domain/system/index.js';
 import type { UserService } from '../domain/user/index.js';
 import type { SystemJobSchedules } from '../jobs/index.js';
-import type { AuditPurgeParameters, AuditPurgeService, GcParameters, GcService } from '../lifecycle/index.js';
+import type {
+  AuditPurgeParameters,
+  AuditPurgeService,
+  GcParameters,
+  GcService,
+  RetentionService,
+} from '../lifecycle/index.js';
 import type {
   AllowlistService,
   ScanAllSchedules,
@@ -44,6 +50,7 @@ import { projectMetadataRoutes } from './project-metadata.routes.js';
 import { projectRoutes } from './projects.routes.js';
 import { quotaRoutes } from './quotas.routes.js';
 import { repositoryRoutes } from './repositories.routes.js';
+import { retentionRoutes } from './retention.routes.js';
 import { robotRoutes } from './robots.routes.js';
 import { scanAllRoutes } from './scan-all.routes.js';
 import { scannerRoutes } from './scanners.routes.js';
@@ -78,6 +85,7 @@ export interface ApiDeps {
   readonly gcSchedules: SystemJobSchedules<GcParameters>;
   readonly auditPurge: AuditPurgeService;
   readonly auditPurgeSchedules: SystemJobSchedules<AuditPurgeParameters>;
+  readonly retention: RetentionService;
   readonly allowlists: AllowlistService;
   readonly policy: VulnerabilityPolicy;
   readonly vulndb: VulnDbService;
@@ -149,4 +157,5 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(configurationRoutes, deps);
   await app.register(immutableRoutes, deps);
   await app.register(quotaRoutes, deps);
+  await app.register(retentionRoutes, deps);
 };

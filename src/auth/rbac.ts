@@ -180,6 +180,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     label: ['read', 'list', 'create', 'update', 'delete'],
     'artifact-label': ['create', 'delete'],
     'immutable-tag': ['create', 'update', 'delete', 'list'],
+    'tag-retention': ['create', 'read', 'update', 'delete', 'list'],
   },
   [ProjectRole.maintainer]: {
     project: ['read'],
@@ -196,6 +197,7 @@ export const rolePolicies: Readonly<Record<number, Policy>> = {
     label: ['read', 'list', 'create', 'update', 'delete'],
     'artifact-label': ['create', 'delete'],
     'immutable-tag': ['create', 'update', 'delete', 'list'],
+    'tag-retention': ['create', 'read', 'update', 'delete', 'list'],
   },
   [ProjectRole.developer]: {
     project: ['read'],

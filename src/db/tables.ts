@@ -358,8 +358,10 @@ export interface ScanAllTaskTable {
 /** One run of a system job (Harbor's GC or audit-log purge execution). */
 export interface SystemRunTable {
   id: Generated<number>;
-  /** GARBAGE_COLLECTION or PURGE_AUDIT_LOG. */
+  /** GARBAGE_COLLECTION, PURGE_AUDIT_LOG or RETENTION. */
   vendor: string;
+  /** What the run belongs to, when its vendor has several (a retention policy's id). */
+  ref_id: number | null;
   /** MANUAL or SCHEDULE. */
   trigger: string;
   /** JSON: what the run was asked to do. */
@@ -438,6 +440,29 @@ export interface QuotaUsageTable {
   used: number;
 }
 
+/** A project's retention policy (Harbor's RetentionPolicy as JSON: rules, algorithm, trigger). */
+export interface RetentionPolicyTable {
+  id: Generated<number>;
+  project_id: number;
+  policy: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One repository's part of a retention execution. */
+export interface RetentionTaskTable {
+  id: Generated<number>;
+  execution_id: number;
+  repository: string;
+  /** Pending, Running, Success, Error or Stopped. */
+  status: string;
+  /** Artifacts considered, and those kept. */
+  total: Generated<number>;
+  retained: Generated<number>;
+  start_time: number;
+  end_time: number | null;
+}
+
 export interface Database {
   repositories: RepositoryTable;
   blobs: BlobTable;
@@ -476,6 +501,8 @@ export interface Database {
   quotas: QuotaTable;
   project_blobs: ProjectBlobTable;
   quota_usage: QuotaUsageTable;
+  retention_policies: RetentionPolicyTable;
+  retention_tasks: RetentionTaskTable;
 }
 
 export type NewManifest = Insertable<ManifestTable>;

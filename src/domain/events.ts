@@ -15,7 +15,8 @@ export interface DomainEvent {
     | 'system_job'
     | 'configuration'
     | 'immutable_rule'
-    | 'quota';
+    | 'quota'
+    | 'retention';
   /** e.g. `team/app:v1`, `team/app@sha256:…`, a project or user name. */
   readonly resource: string;
   /** The user or robot name; `anonymous` without credentials. */

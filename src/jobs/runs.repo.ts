@@ -12,6 +12,8 @@ export type RunTrigger = 'MANUAL' | 'SCHEDULE';
 export interface SystemRun<P, R> {
   readonly id: number;
   readonly trigger: RunTrigger;
+  /** What the run belongs to, when its vendor has several (a retention policy's id). */
+  readonly refId: number | undefined;
   readonly parameters: P;
   readonly status: RunStatus;
   readonly result: Partial<R>;
@@ -34,6 +36,7 @@ const runFields: Readonly<Record<RunField, Field>> = {
 
 type Row = {
   id: number;
+  ref_id: number | null;
   trigger: string;
   parameters: string;
   status: string;
@@ -46,6 +49,7 @@ type Row = {
 function toRun<P, R>(row: Row): SystemRun<P, R> {
   return {
     id: Number(row.id),
+    refId: row.ref_id === null ? undefined : Number(row.ref_id),
     trigger: row.trigger as RunTrigger,
     parameters: JSON.parse(row.parameters) as P,
     status: row.status as RunStatus,
@@ -66,13 +70,14 @@ export class SystemRuns<P, R> {
 
   /** Records a new run (Pending until its job starts); with a fire key, only the first run for it. */
   async insert(
-    run: { trigger: RunTrigger; parameters: P; fireKey?: string | undefined },
+    run: { trigger: RunTrigger; parameters: P; fireKey?: string | undefined; refId?: number | undefined },
     now: number,
   ): Promise<number | undefined> {
     const row = await this.db
       .insertInto('system_runs')
       .values({
         vendor: this.vendor,
+        ref_id: run.refId ?? null,
         trigger: run.trigger,
         parameters: JSON.stringify(run.parameters),
         status: 'Pending',
@@ -88,6 +93,7 @@ export class SystemRuns<P, R> {
       .selectFrom('system_runs')
       .select('id')
       .where('vendor', '=', this.vendor)
+      .where((eb) => (run.refId === undefined ? eb('ref_id', 'is', null) : eb('ref_id', '=', run.refId)))
       .orderBy('id', 'desc')
       .offset(this.keep)
       .limit(1000)
@@ -120,10 +126,16 @@ export class SystemRuns<P, R> {
     limit: number;
     filters?: Filters<RunField>;
     sorts?: readonly Sort<RunField>[];
+    /** Only the runs of this (a retention policy's id). */
+    refId?: number | undefined;
   }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
     const conditions = filterConditions(query.filters ?? {}, runFields);
     const matching = () =>
-      this.db.selectFrom('system_runs').where('vendor', '=', this.vendor).where(allOf(conditions));
+      this.db
+        .selectFrom('system_runs')
+        .where('vendor', '=', this.vendor)
+        .$if(query.refId !== undefined, (q) => q.where('ref_id', '=', query.refId as number))
+        .where(allOf(conditions));
     let listed = matching().selectAll();
     for (const sort of query.sorts ?? [])
       listed = listed.orderBy(runFields[sort.field].column as 'id', sort.desc ? 'desc' : 'asc');

@@ -46,7 +46,10 @@ export abstract class SystemJob<P, R> {
 
   /** Records a manual run and queues it; answers its id. */
   async start(parameters: P): Promise<number> {
-    const id = await this.runs.insert({ trigger: 'MANUAL', parameters }, this.ctx.now());
+    const id = await this.runs.insert(
+      { trigger: 'MANUAL', parameters, refId: this.refOf(parameters) },
+      this.ctx.now(),
+    );
     if (id === undefined) throw new Error(`a manual ${this.kind.vendor} run was refused as a duplicate`);
     await this.deps.queue.enqueue(this.kind.job, { runId: id }, { maxAttempts: 3 });
     this.deps.wake();
@@ -58,6 +61,7 @@ export abstract class SystemJob<P, R> {
     limit: number;
     filters?: Filters<RunField>;
     sorts?: readonly Sort<RunField>[];
+    refId?: number | undefined;
   }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
     return this.runs.list(query);
   }
@@ -82,17 +86,24 @@ export abstract class SystemJob<P, R> {
   /** The job handler: the run the job is for, carried out unless it has ended (or was stopped waiting). */
   readonly handler = async (payload: unknown, job: Job): Promise<void> => {
     const given = payload as { runId: number } | ScheduledFire;
-    const runId =
-      'runId' in given
-        ? given.runId
-        : await this.runs.insert(
-            { trigger: 'SCHEDULE', parameters: this.fromSchedule(given.parameters), fireKey: given.fireKey },
-            this.ctx.now(),
-          );
+    let runId: number | undefined;
+    if ('runId' in given) runId = given.runId;
+    else {
+      const parameters = this.fromSchedule(given.parameters);
+      const refId = this.refOf(parameters);
+      // One run per fire and per what it belongs to (each retention policy fires on its own).
+      const fireKey = refId === undefined ? given.fireKey : `${given.fireKey} policy ${refId}`;
+      runId = await this.runs.insert({ trigger: 'SCHEDULE', parameters, fireKey, refId }, this.ctx.now());
+    }
     if (runId === undefined) return;
     const run = await this.get(runId);
     if (run.status === 'Pending' || run.status === 'Running') await this.execute(run, job);
   };
+
+  /** What a run belongs to, when the vendor has several (a retention policy); none by default. */
+  protected refOf(_parameters: P): number | undefined {
+    return undefined;
+  }
 
   /** The parameters of a run that a schedule fires, from what the schedule stored. */
   protected abstract fromSchedule(stored: Readonly<Record<string, unknown>>): P;

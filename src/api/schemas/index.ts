@@ -24,6 +24,14 @@ import {
   ProjectSummary,
 } from './project.js';
 import { Quota } from './quota.js';
+import {
+  RetentionExecution,
+  RetentionExecutionTask,
+  RetentionMetadata,
+  RetentionPolicy,
+  RetentionRule,
+  RetentionSelector,
+} from './retention.js';
 import { Robot, RobotCreate, RobotCreated, RobotPermissionSchema, RobotSec, RobotUpdate } from './robot.js';
 import {
   HarborVulnerabilityReport,
@@ -71,6 +79,7 @@ export * from './lifecycle.js';
 export * from './member.js';
 export * from './project.js';
 export * from './quota.js';
+export * from './retention.js';
 export * from './robot.js';
 export * from './scan.js';
 export * from './system.js';
@@ -141,4 +150,10 @@ export const sharedSchemas = [
   ImmutableSelector,
   ImmutableRule,
   Quota,
+  RetentionSelector,
+  RetentionRule,
+  RetentionPolicy,
+  RetentionExecution,
+  RetentionExecutionTask,
+  RetentionMetadata,
 ];

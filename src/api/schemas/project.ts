@@ -18,6 +18,7 @@ export const ProjectMetadata = Type.Object(
         description: 'Berth: with prevent_vul, also refuse images not scanned yet ("true"/"false")',
       }),
     ),
+    retention_id: Type.Optional(Type.String({ description: "the project's tag retention policy" })),
   },
   { $id: 'ProjectMetadata', additionalProperties: false },
 );

@@ -37,6 +37,7 @@ export function gcMigration(dialect: Dialect): Migration {
         .createTable('system_runs')
         .addColumn('id', id, (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
         .addColumn('vendor', 'text', (c) => c.notNull())
+        .addColumn('ref_id', 'integer')
         .addColumn('trigger', 'text', (c) => c.notNull())
         .addColumn('parameters', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
@@ -47,7 +48,11 @@ export function gcMigration(dialect: Dialect): Migration {
         .addColumn('stopped_at', 'bigint')
         .addUniqueConstraint('system_runs_fire', ['vendor', 'fire_key'])
         .execute();
-      await db.schema.createIndex('system_runs_vendor').on('system_runs').columns(['vendor', 'id']).execute();
+      await db.schema
+        .createIndex('system_runs_vendor')
+        .on('system_runs')
+        .columns(['vendor', 'ref_id', 'id'])
+        .execute();
 
       // Work that one process at a time may do across every replica (garbage collection).
       await db.schema

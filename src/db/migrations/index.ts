@@ -18,6 +18,7 @@ import { robotScopesMigration } from './0016-robot-scopes.js';
 import { gcMigration } from './0017-gc.js';
 import { settingsImmutableMigration } from './0018-settings-immutable.js';
 import { quotasMigration } from './0019-quotas.js';
+import { retentionMigration } from './0020-retention.js';
 import type { Dialect } from './dialect.js';
 
 export { builtInScannerId } from './0011-scanners.js';
@@ -47,6 +48,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0017-gc': gcMigration(dialect),
         '0018-settings-immutable': settingsImmutableMigration(dialect),
         '0019-quotas': quotasMigration(dialect),
+        '0020-retention': retentionMigration(dialect),
       };
     },
   };

@@ -9,6 +9,7 @@ export type {
 } from './artifact.model.js';
 export { type ArtifactQuery, ArtifactService, type TagQuery } from './artifact.service.js';
 export {
+  deleteArtifactTree,
   deleteIfUntagged,
   type UntaggedArtifact,
   untaggedArtifacts,

@@ -64,4 +64,7 @@ export const auditEventTypes = [
   'delete_immutable_rule',
   'update_quota',
   'push_quota',
+  'create_retention',
+  'update_retention',
+  'delete_retention',
 ] as const;

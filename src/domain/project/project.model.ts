@@ -12,6 +12,8 @@ export const metadataKeys = [
   'reuse_sys_cve_allowlist',
   /** Berth's own: with prevent_vul, also refuse pulls of images not scanned (successfully) yet. */
   'prevent_unscanned',
+  /** The project's tag retention policy (set when one is made). */
+  'retention_id',
 ] as const;
 
 export type ProjectMetadata = Partial<Record<(typeof metadataKeys)[number], string>>;
@@ -73,6 +75,8 @@ export function validateMetadata(input: Record<string, unknown>): ProjectMetadat
     const v = value.toLowerCase();
     if (booleanKeys.has(key) && v !== 'true' && v !== 'false')
       throw new BerthError('INVALID_INPUT', `project metadata ${key} must be "true" or "false"`);
+    if (key === 'retention_id' && !/^\d{1,10}$/.test(v))
+      throw new BerthError('INVALID_INPUT', 'project metadata retention_id must be a policy id');
     if (key === 'severity' && !severities.has(v))
       throw new BerthError('INVALID_INPUT', 'severity must be one of none, low, medium, high, critical');
     out[key as keyof ProjectMetadata] = v;
