@@ -215,11 +215,13 @@ export function createServices(deps: AppDeps, config: Config): Services {
     signals: ctx.signals,
     wake: () => jobs.wake(),
   });
-  const gc = new GcService(ctx, { queue, wake: () => jobs.wake(), options: config.gc });
+  const settings = new SettingsService(ctx);
+  const readOnly = () => settings.values.readOnly;
+  const gc = new GcService(ctx, { queue, wake: () => jobs.wake(), options: config.gc, readOnly });
   jobs.handle(gcJob, gc.handler);
   const scheduleDeps = { queue, signals: ctx.signals, wake: () => jobs.wake() };
   const gcSchedules = new SystemJobSchedules(ctx, gc, { label: 'gc', stored: gcStored }, scheduleDeps);
-  const auditPurge = new AuditPurgeService(ctx, { queue, wake: () => jobs.wake() });
+  const auditPurge = new AuditPurgeService(ctx, { queue, wake: () => jobs.wake(), readOnly });
   jobs.handle(auditPurgeJob, auditPurge.handler);
   const auditPurgeSchedules = new SystemJobSchedules(
     ctx,
@@ -230,6 +232,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
   const retention = new RetentionService(ctx, {
     queue,
     wake: () => jobs.wake(),
+    readOnly,
     signals: ctx.signals,
     projects,
     immutable,
@@ -253,7 +256,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
     auditPurgeSchedules,
     retention,
     health: new HealthService(ctx),
-    settings: new SettingsService(ctx),
+    settings,
     capacity: new StorageCapacityProbe(
       config.storage.driver === 'filesystem' ? filesystemRoot(config) : undefined,
     ),

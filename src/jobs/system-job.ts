@@ -3,7 +3,7 @@ import type { ServiceContext } from '../domain/context.js';
 import type { Filters, Sort } from '../domain/query.js';
 import { BerthError } from '../lib/errors.js';
 import type { Job, JobQueue } from './queue.js';
-import { type RunField, type SystemRun, SystemRuns } from './runs.repo.js';
+import { type RunField, RunLog, type SystemRun, SystemRuns } from './runs.repo.js';
 import { Schedules } from './schedules.js';
 import type { CronType, ScheduledFire } from './schedules.model.js';
 
@@ -30,7 +30,12 @@ export abstract class SystemJob<P, R> {
 
   constructor(
     protected readonly ctx: ServiceContext,
-    protected readonly deps: { readonly queue: JobQueue; readonly wake: () => void },
+    protected readonly deps: {
+      readonly queue: JobQueue;
+      readonly wake: () => void;
+      /** While it answers true (read-only mode), runs end at once having changed nothing. */
+      readonly readOnly?: (() => boolean) | undefined;
+    },
     protected readonly kind: SystemJobKind,
   ) {
     this.runs = new SystemRuns(ctx.db, kind.vendor, kind.keep);
@@ -97,7 +102,15 @@ export abstract class SystemJob<P, R> {
     }
     if (runId === undefined) return;
     const run = await this.get(runId);
-    if (run.status === 'Pending' || run.status === 'Running') await this.execute(run, job);
+    if (run.status !== 'Pending' && run.status !== 'Running') return;
+    if (this.deps.readOnly?.()) {
+      const log = await RunLog.open(this.runs as SystemRuns<unknown, unknown>, run.id, this.ctx.now);
+      log.line('the registry is in read-only mode: this run changed nothing');
+      await log.flush();
+      await this.runs.setStatus(run.id, 'Stopped', this.ctx.now());
+      return;
+    }
+    await this.execute(run, job);
   };
 
   /** What a run belongs to, when the vendor has several (a retention policy); none by default. */

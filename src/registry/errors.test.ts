@@ -32,6 +32,8 @@ const expected: Record<string, [string, number]> = {
   PRECONDITION_FAILED: ['DENIED', 412],
   UPSTREAM_FAILED: ['UNKNOWN', 502],
   NOT_CONFIGURED: ['UNAVAILABLE', 503],
+  READ_ONLY: ['DENIED', 403],
+  QUOTA_EXCEEDED: ['DENIED', 403],
 };
 
 describe('the OCI error surface', () => {

@@ -31,7 +31,10 @@ describe.each(['sqlite', 'postgres'] as const)('every list, with bad paging and 
           .replace('{project_name_or_id}', 'lists')
           .replace('{project_name}', 'lists')
           .replace('{repository_name}', 'app')
-          .replace('{reference}', 'v1'),
+          .replace('{reference}', 'v1')
+          // Lists under a retention policy and execution that need not exist: they must not fail either.
+          .replace('{id}', '1')
+          .replace('{eid}', '1'),
       );
     }
     expect(lists.length).toBeGreaterThan(10);

@@ -82,6 +82,11 @@ describe('read-only mode, across two replicas (postgres, filesystem)', () => {
       expect(artifact.status).toBe(403);
       expect((await client.call('GET', '/projects/ro/repositories/app/artifacts')).status).toBe(200);
     }
+    // Background work that deletes (GC, retention, purges) changes nothing meanwhile, as a schedule would start it.
+    const gc = b.services.gc;
+    const run = await gc.start(gc.parameters({}));
+    await until(10_000, async () => (await gc.get(run)).status === 'Stopped', 'the GC run ends');
+    expect(await gc.log(run)).toContain('the registry is in read-only mode: this run changed nothing');
     // Signing in and tokens still work.
     const token = await fetch(`${a.url}/service/token?service=berth-registry&scope=repository:ro/app:pull`, {
       headers: { Authorization: adminAuthorization },

@@ -25,7 +25,7 @@ export async function deleteArtifactTree(
   repositoryId: number,
   digest: string,
   touchAt: number | undefined,
-  assertDeletable: (tags: readonly string[]) => Promise<void> = async () => undefined,
+  assertDeletable: (tags: readonly string[]) => void = () => undefined,
 ): Promise<string[]> {
   const deleted: string[] = [];
   const queue = [digest];
@@ -37,7 +37,7 @@ export async function deleteArtifactTree(
       childDigests(tx, id),
       accessoryDigests(tx, repositoryId, current),
     ]);
-    await assertDeletable(await tagNamesOn(tx, repositoryId, current));
+    assertDeletable(await tagNamesOn(tx, repositoryId, current));
     const outcome = await deleteManifest(tx, repositoryId, current, touchAt);
     if (outcome === 'referenced') {
       // Only the artifact asked for can be listed by an index: the rest are its own parts.

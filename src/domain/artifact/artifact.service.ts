@@ -136,13 +136,10 @@ export class ArtifactService {
     const repositoryId = await this.repositoryId(repository);
     const digest = await this.resolve(repositoryId, repository, reference);
     const now = this.ctx.now();
+    const guard = await this.immutable.deletionGuard(repository);
     return this.ctx.db
       .transaction()
-      .execute((tx) =>
-        deleteArtifactTree(tx, repositoryId, digest, now, (tags) =>
-          this.immutable.assertDeletable(repository, tags),
-        ),
-      );
+      .execute((tx) => deleteArtifactTree(tx, repositoryId, digest, now, guard));
   }
 
   async listTags(repository: string, reference: string, query: TagQuery): Promise<Listed<Tag>> {

@@ -83,13 +83,23 @@ export class ImmutableRules {
   /** Refuses to delete any of the tags that is immutable (Harbor's 412 PRECONDITION, naming it). */
   async assertDeletable(repository: string, tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return;
+    (await this.deletionGuard(repository))(tags);
+  }
+
+  /**
+   * A check of the repository's tags against its rules that needs no database (read the rules first,
+   * then use it inside a transaction: on SQLite's one connection a read beside the transaction waits).
+   */
+  async deletionGuard(repository: string): Promise<(tags: readonly string[]) => void> {
     const immutable = await this.matcher(repository);
-    const tag = tags.find((t) => immutable(t) !== undefined);
-    if (tag !== undefined)
-      throw new BerthError(
-        'PRECONDITION_FAILED',
-        `the tag ${tag} configured as immutable, cannot be deleted (rule ${immutable(tag)})`,
-      );
+    return (tags) => {
+      const tag = tags.find((t) => immutable(t) !== undefined);
+      if (tag !== undefined)
+        throw new BerthError(
+          'PRECONDITION_FAILED',
+          `the tag ${tag} configured as immutable, cannot be deleted (rule ${immutable(tag)})`,
+        );
+    };
   }
 
   /** Refuses to move an immutable tag to another digest (a push of the same digest is allowed). */

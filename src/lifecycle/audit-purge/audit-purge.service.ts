@@ -32,7 +32,10 @@ const batch = 5000;
  * The standing retention (`audit.retentionDays`) goes on beside it.
  */
 export class AuditPurgeService extends SystemJob<AuditPurgeParameters, AuditPurgeResult> {
-  constructor(ctx: ServiceContext, deps: { readonly queue: JobQueue; readonly wake: () => void }) {
+  constructor(
+    ctx: ServiceContext,
+    deps: { readonly queue: JobQueue; readonly wake: () => void; readonly readOnly?: () => boolean },
+  ) {
     super(ctx, deps, {
       vendor: auditPurgeVendor,
       job: auditPurgeJob,

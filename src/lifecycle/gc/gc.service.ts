@@ -46,7 +46,12 @@ export interface GcOptions {
 export class GcService extends SystemJob<GcParameters, GcResult> {
   constructor(
     ctx: ServiceContext,
-    deps: { readonly queue: JobQueue; readonly wake: () => void; readonly options: GcOptions },
+    deps: {
+      readonly queue: JobQueue;
+      readonly wake: () => void;
+      readonly options: GcOptions;
+      readonly readOnly?: () => boolean;
+    },
   ) {
     super(ctx, deps, {
       vendor: gcVendor,

@@ -33,6 +33,7 @@ export class RetentionService extends SystemJob<RetentionParameters, Record<stri
     private readonly retention: {
       readonly queue: JobQueue;
       readonly wake: () => void;
+      readonly readOnly?: () => boolean;
       readonly signals: CacheSignals;
       readonly projects: ProjectService;
       readonly immutable: ImmutableRules;
@@ -243,6 +244,7 @@ export class RetentionService extends SystemJob<RetentionParameters, Record<stri
     log.line(`Load ${candidates.length} candidates from repository ${repository.name}`);
     const kept = retained(rules, candidates, this.ctx.now());
     const immutable = await this.retention.immutable.matcher(repository.name);
+    const guard = await this.retention.immutable.deletionGuard(repository.name);
     const outcomes = new Map<number, string>();
     let deleted = 0;
     for (const c of candidates) {
@@ -262,11 +264,7 @@ export class RetentionService extends SystemJob<RetentionParameters, Record<stri
       try {
         await this.ctx.db
           .transaction()
-          .execute((tx) =>
-            deleteArtifactTree(tx, repository.id, c.digest, this.ctx.now(), (tags) =>
-              this.retention.immutable.assertDeletable(repository.name, tags),
-            ),
-          );
+          .execute((tx) => deleteArtifactTree(tx, repository.id, c.digest, this.ctx.now(), guard));
         outcomes.set(c.id, 'DEL');
         deleted++;
         this.retention.events({
