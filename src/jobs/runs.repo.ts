@@ -34,6 +34,16 @@ const runFields: Readonly<Record<RunField, Field>> = {
   updatedAt: { column: 'updated_at', type: 'time' },
 };
 
+/** A page of runs: filters and sorts on their fields, and (a retention policy's) whose runs. */
+export interface RunQuery {
+  readonly offset: number;
+  readonly limit: number;
+  readonly filters?: Filters<RunField>;
+  readonly sorts?: readonly Sort<RunField>[];
+  /** Only the runs of this (a retention policy's id). */
+  readonly refId?: number | undefined;
+}
+
 type Row = {
   id: number;
   ref_id: number | null;
@@ -121,14 +131,7 @@ export class SystemRuns<P, R> {
   }
 
   /** A page of the runs matching the filters, newest first unless sorted otherwise. */
-  async list(query: {
-    offset: number;
-    limit: number;
-    filters?: Filters<RunField>;
-    sorts?: readonly Sort<RunField>[];
-    /** Only the runs of this (a retention policy's id). */
-    refId?: number | undefined;
-  }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
+  async list(query: RunQuery): Promise<{ total: number; items: SystemRun<P, R>[] }> {
     const conditions = filterConditions(query.filters ?? {}, runFields);
     const matching = () =>
       this.db

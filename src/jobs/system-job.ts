@@ -1,9 +1,8 @@
 import type { CacheSignals } from '../domain/cache-signals.js';
 import type { ServiceContext } from '../domain/context.js';
-import type { Filters, Sort } from '../domain/query.js';
 import { BerthError } from '../lib/errors.js';
 import type { Job, JobQueue } from './queue.js';
-import { type RunField, RunLog, type SystemRun, SystemRuns } from './runs.repo.js';
+import { RunLog, type RunQuery, type SystemRun, SystemRuns } from './runs.repo.js';
 import { Schedules } from './schedules.js';
 import type { CronType, ScheduledFire } from './schedules.model.js';
 
@@ -61,13 +60,7 @@ export abstract class SystemJob<P, R> {
     return id;
   }
 
-  list(query: {
-    offset: number;
-    limit: number;
-    filters?: Filters<RunField>;
-    sorts?: readonly Sort<RunField>[];
-    refId?: number | undefined;
-  }): Promise<{ total: number; items: SystemRun<P, R>[] }> {
+  list(query: RunQuery): Promise<{ total: number; items: SystemRun<P, R>[] }> {
     return this.runs.list(query);
   }
 

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, Dialect } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import {
@@ -66,6 +66,21 @@ export interface UntaggedArtifact {
   readonly mediaType: string;
 }
 
+/** `m` (a manifest) has no tag in its repository. */
+const untaggedManifest = ({
+  not,
+  exists,
+  selectFrom,
+}: ExpressionBuilder<Database & { m: Database['manifests'] }, 'm'>) =>
+  not(
+    exists(
+      selectFrom('tags as t')
+        .select(sql.lit(1).as('one'))
+        .whereRef('t.repository_id', '=', 'm.repository_id')
+        .whereRef('t.digest', '=', 'm.digest'),
+    ),
+  );
+
 const untagged = (db: Db, cutoff: number) =>
   db
     .selectFrom('manifests as m')
@@ -81,16 +96,7 @@ const untagged = (db: Db, cutoff: number) =>
     .where('m.top_level', '=', 1)
     .where('m.parent_count', '=', 0)
     .where('m.created_at', '<', cutoff)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('tags as t')
-            .select(sql.lit(1).as('one'))
-            .whereRef('t.repository_id', '=', 'm.repository_id')
-            .whereRef('t.digest', '=', 'm.digest'),
-        ),
-      ),
-    );
+    .where(untaggedManifest);
 
 /** The next untagged artifacts after `afterId`, by id (garbage collection's `delete_untagged`). */
 export async function untaggedArtifacts(
@@ -157,16 +163,7 @@ export async function untaggedTree(db: Db, artifact: UntaggedArtifact): Promise<
       .where('m.repository_id', '=', artifact.repositoryId)
       .where('m.digest', 'in', children.length > 0 ? children : [''])
       .where('m.parent_count', '=', 1)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('tags as t')
-              .select(sql.lit(1).as('one'))
-              .whereRef('t.repository_id', '=', 'm.repository_id')
-              .whereRef('t.digest', '=', 'm.digest'),
-          ),
-        ),
-      )
+      .where(untaggedManifest)
       .execute();
     queue.push(...unkept.map((r) => r.digest));
   }
