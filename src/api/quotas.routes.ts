@@ -55,7 +55,7 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<QuotaRoutesDeps> = async (ap
         querystring: Type.Object({
           ...PageQuery,
           reference: Type.Optional(Type.String({ maxLength: 64, description: 'project' })),
-          reference_id: Type.Optional(Type.String({ maxLength: 20, description: 'the project id' })),
+          reference_id: Type.Optional(Type.String({ maxLength: 10, description: 'the project id' })),
         }),
         response: { 200: Type.Array(ref(QuotaSchema)), ...errorResponses },
       },
@@ -68,7 +68,11 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<QuotaRoutesDeps> = async (ap
         pageHeaders(request, reply, request.query, 0);
         return [];
       }
-      if (reference_id !== undefined && reference_id !== '' && !/^\d+$/.test(reference_id))
+      if (
+        reference_id !== undefined &&
+        reference_id !== '' &&
+        (!/^\d+$/.test(reference_id) || Number(reference_id) > 2_147_483_647)
+      )
         throw new BerthError('INVALID_INPUT', 'reference_id is a project id');
       const { total, items } = await quotas.list({
         projectId: reference_id ? Number(reference_id) : undefined,

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Action } from '../auth/index.js';
 import type { EventSink } from '../domain/events.js';
 import type { ProjectService } from '../domain/project/index.js';
-import { BerthError } from '../lib/errors.js';
+import { BerthError, isBerthError } from '../lib/errors.js';
 import type { RetentionPolicy, RetentionRun, RetentionService } from '../lifecycle/index.js';
 import { empty, noContent, report, requireAuthenticated } from './context.js';
 import { authorizedProject } from './project-access.js';
@@ -84,7 +84,11 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
 ) => {
   /** The policy, when the caller may act on its project (a private project stays unseen). */
   const policyFor = async (request: FastifyRequest, id: number, action: Action) => {
-    const policy = await retention.getPolicy(id);
+    // A policy of a project the caller may not see is answered as one that does not exist.
+    const missing = new BerthError('NOT_FOUND', `no such Retention policy with id ${id}`);
+    const policy = await retention.getPolicy(id).catch(() => {
+      throw missing;
+    });
     const project = await authorizedProject(
       projects,
       request,
@@ -92,9 +96,10 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
       'tag-retention',
       action,
       false,
-    );
-    if (project.metadata.retention_id !== String(id))
-      throw new BerthError('NOT_FOUND', `the retention policy id ${id} does not match`);
+    ).catch((error: unknown) => {
+      throw isBerthError(error) && error.code === 'NOT_FOUND' ? missing : error;
+    });
+    if (project.metadata.retention_id !== String(id)) throw missing;
     return { policy, project };
   };
   const bodyOf = (body: Omit<RetentionPolicy, 'id'> & { id?: number }) => ({

@@ -104,6 +104,8 @@ export class SystemRuns<P, R> {
       .select('id')
       .where('vendor', '=', this.vendor)
       .where((eb) => (run.refId === undefined ? eb('ref_id', 'is', null) : eb('ref_id', '=', run.refId)))
+      // Only ended runs go: a queued or running one keeps its row however many came after it.
+      .where('status', 'in', ['Success', 'Error', 'Stopped'])
       .orderBy('id', 'desc')
       .offset(this.keep)
       .limit(1000)

@@ -24,7 +24,7 @@ export const ImmutableSelector = Type.Object(
 export const ImmutableRule = Type.Object(
   {
     id: Type.Optional(Type.Integer()),
-    priority: Type.Optional(Type.Integer()),
+    priority: Type.Optional(Type.Integer({ minimum: -2_147_483_648, maximum: 2_147_483_647 })),
     disabled: Type.Optional(Type.Boolean()),
     action: Type.Optional(Type.String({ description: 'immutable' })),
     template: Type.Optional(Type.String({ description: 'immutable_template' })),

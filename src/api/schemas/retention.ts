@@ -15,7 +15,7 @@ export const RetentionSelector = Type.Object(
 export const RetentionRule = Type.Object(
   {
     id: Type.Optional(Type.Integer()),
-    priority: Type.Optional(Type.Integer()),
+    priority: Type.Optional(Type.Integer({ minimum: -2_147_483_648, maximum: 2_147_483_647 })),
     disabled: Type.Optional(Type.Boolean()),
     action: Type.Literal('retain'),
     template: Type.String({
@@ -51,7 +51,10 @@ export const RetentionPolicy = Type.Object(
         references: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
     ),
-    scope: Type.Object({ level: Type.String({ maxLength: 20 }), ref: Type.Integer() }),
+    scope: Type.Object({
+      level: Type.String({ maxLength: 20 }),
+      ref: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+    }),
   },
   { $id: 'RetentionPolicy', additionalProperties: false },
 );

@@ -99,6 +99,8 @@ export async function touchBlobs(db: Db, digests: readonly string[], now: number
     .set({ touched_at: now })
     .where('digest', 'in', [...new Set(digests)])
     .where('touched_at', '<', now)
+    // A blob being removed stays as the sweep saw it (its data may be gone already).
+    .where('deleting', '=', 0)
     .execute();
 }
 

@@ -306,6 +306,7 @@ async function touchReferencedBlobs(db: Db, manifestId: number, now: number): Pr
         .where('kind', '=', 'blob'),
     )
     .where('touched_at', '<', now)
+    .where('deleting', '=', 0)
     .execute();
 }
 

@@ -121,6 +121,7 @@ export async function deleteRepositoryRows(db: Db, repositoryId: number, now: nu
         eb.selectFrom('repository_blobs').select('digest').where('repository_id', '=', repositoryId),
       )
       .where('touched_at', '<', now)
+      .where('deleting', '=', 0)
       .execute();
     await tx.deleteFrom('tags').where('repository_id', '=', repositoryId).execute();
     await tx.deleteFrom('manifests').where('repository_id', '=', repositoryId).execute();

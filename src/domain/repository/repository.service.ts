@@ -1,3 +1,4 @@
+import { retryConflicts } from '../../db/index.js';
 import { BerthError } from '../../lib/errors.js';
 import { assertRepositoryName } from '../../lib/names.js';
 import type { ServiceContext } from '../context.js';
@@ -58,7 +59,7 @@ export class RepositoryService {
   async delete(name: string): Promise<void> {
     const repository = await this.get(name);
     await this.immutable.assertDeletable(name, await tagNames(this.ctx.db, repository.id));
-    await deleteRepositoryRows(this.ctx.db, repository.id, this.ctx.now());
+    await retryConflicts(() => deleteRepositoryRows(this.ctx.db, repository.id, this.ctx.now()));
   }
 
   /** Repositories whose name contains the text, among those the caller can see. */

@@ -67,11 +67,12 @@ export async function unmark(db: Db, digests: readonly string[]): Promise<void> 
 }
 
 /** Blobs marked by a run that did not finish (a crash): the next run takes them up first. */
-export async function markedBlobs(db: Db, limit: number): Promise<BlobCandidate[]> {
+export async function markedBlobs(db: Db, after: string, limit: number): Promise<BlobCandidate[]> {
   const rows = await db
     .selectFrom('blobs')
     .select(['digest', 'size'])
     .where('deleting', '=', 1)
+    .where('digest', '>', after)
     .orderBy('digest')
     .limit(limit)
     .execute();
@@ -79,9 +80,17 @@ export async function markedBlobs(db: Db, limit: number): Promise<BlobCandidate[
 }
 
 /** Removes the rows of marked blobs whose data is gone, with the repository links to them. */
-export async function deleteMarkedRows(db: Db, digests: readonly string[]): Promise<void> {
+export async function deleteMarkedRows(db: Db, dialect: Dialect, digests: readonly string[]): Promise<void> {
   if (digests.length === 0) return;
   await db.transaction().execute(async (tx) => {
+    // The blob rows first, in digest order, then their links: what deletes links takes them in that order too.
+    await tx
+      .selectFrom('blobs')
+      .select('digest')
+      .where('digest', 'in', digests)
+      .orderBy('digest')
+      .$if(dialect === 'postgres', (q) => q.forUpdate())
+      .execute();
     await tx.deleteFrom('repository_blobs').where('digest', 'in', digests).execute();
     await tx.deleteFrom('blobs').where('digest', 'in', digests).where('deleting', '=', 1).execute();
   });

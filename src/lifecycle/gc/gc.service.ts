@@ -1,3 +1,4 @@
+import { retryConflicts } from '../../db/index.js';
 import { deleteIfUntagged, untaggedArtifacts, untaggedTree } from '../../domain/artifact/index.js';
 import type { ServiceContext } from '../../domain/context.js';
 import {
@@ -166,6 +167,8 @@ class GcExecution {
       await this.flush();
       await this.runs.setStatus(this.run.id, 'Success', this.ctx.now());
     } catch (error) {
+      // Another process took the run over (this one stalled past its lease): it is that one's now.
+      if (this.lost.aborted && error === this.lost.reason) throw error;
       const stopped = error instanceof Stopped;
       this.log(
         stopped
@@ -247,9 +250,10 @@ class GcExecution {
 
   /** Blobs a crashed run had marked: looked at again, then removed or released. */
   private async resumeMarked(): Promise<void> {
-    for (;;) {
-      const marked = await repo.markedBlobs(this.ctx.db, batchSize);
+    for (let after = ''; ; ) {
+      const marked = await repo.markedBlobs(this.ctx.db, after, batchSize);
       if (marked.length === 0) return;
+      after = marked[marked.length - 1]?.digest ?? after;
       this.log(`resuming ${marked.length} blobs marked for deletion by an interrupted run`);
       await this.sweep(marked);
     }
@@ -293,9 +297,12 @@ class GcExecution {
     const removed = doomed.filter((m) => !failed.has(blobKey(parseDigest(m.digest))));
     for (const key of failed) this.log(`failed to delete blob from storage: ${keys.get(key)?.digest ?? key}`);
     // Left marked, a blob whose data could not be removed stays unlinkable until the next run retries.
-    await repo.deleteMarkedRows(
-      db,
-      removed.map((m) => m.digest),
+    await retryConflicts(() =>
+      repo.deleteMarkedRows(
+        db,
+        this.ctx.dialect,
+        removed.map((m) => m.digest),
+      ),
     );
     for (const [i, m] of removed.entries())
       this.log(`[${i + 1}/${removed.length}] delete blob from storage: ${m.digest} (${m.size} bytes)`);

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import isSafeRegex from 'safe-regex2';
 import { BerthError } from '../../lib/errors.js';
 import {
   type Candidate,
@@ -138,6 +139,12 @@ function assertSelector(selector: RetentionSelector, where: 'tag' | 'repository'
       `pattern ${selector.pattern.slice(0, 100)} is not a valid ${selector.kind} pattern`,
     );
   }
+  // A regular expression that could backtrack without end (`(a+)+`) would stall the process.
+  if (selector.kind === 'regex' && (selector.pattern.length > 256 || !isSafeRegex(selector.pattern)))
+    throw new BerthError(
+      'INVALID_INPUT',
+      `pattern ${selector.pattern.slice(0, 100)} is not a safe regex pattern`,
+    );
 }
 
 /**
@@ -170,6 +177,11 @@ export function assertPolicy(policy: Omit<RetentionPolicy, 'id'>): void {
       const max = rule.template.startsWith('nDays') ? 20_190_904 : 32_766;
       if (value > max) throw new BerthError('INVALID_INPUT', `${key} is too large`);
     }
+    // A rule without them would select every repository and keep nothing in it: refused.
+    if (rule.tag_selectors.length === 0)
+      throw new BerthError('INVALID_INPUT', `rule ${rule.template} needs at least one tag selector`);
+    if ((rule.scope_selectors.repository ?? []).length === 0)
+      throw new BerthError('INVALID_INPUT', `rule ${rule.template} needs at least one repository selector`);
     for (const s of rule.tag_selectors) assertSelector(s, 'tag');
     for (const s of rule.scope_selectors.repository ?? []) assertSelector(s, 'repository');
   }

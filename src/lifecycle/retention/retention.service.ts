@@ -98,8 +98,17 @@ export class RetentionService extends SystemJob<RetentionParameters, Record<stri
     return this.start({ policyId, dryRun });
   }
 
-  protected execute(run: RetentionRun): Promise<void> {
-    return this.run(run);
+  /** Runs the execution; whatever fails outside a task ends it as Error, never left Running. */
+  protected async execute(run: RetentionRun): Promise<void> {
+    try {
+      await this.run(run);
+    } catch (error) {
+      this.ctx.logger.error(
+        { module: 'retention', execution: run.id, err: error },
+        'retention execution failed',
+      );
+      await this.runs.setStatus(run.id, 'Error', this.ctx.now()).catch(() => undefined);
+    }
   }
 
   executions(policyId: number, page: { offset: number; limit: number }) {
