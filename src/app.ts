@@ -217,7 +217,7 @@ export function createServices(deps: AppDeps, config: Config): Services {
   });
   const settings = new SettingsService(ctx);
   const readOnly = () => settings.values.readOnly;
-  const gc = new GcService(ctx, { queue, wake: () => jobs.wake(), options: config.gc, readOnly });
+  const gc = new GcService(ctx, { queue, wake: () => jobs.wake(), options: config.gc, immutable, readOnly });
   jobs.handle(gcJob, gc.handler);
   const scheduleDeps = { queue, signals: ctx.signals, wake: () => jobs.wake() };
   const gcSchedules = new SystemJobSchedules(ctx, gc, { label: 'gc', stored: gcStored }, scheduleDeps);

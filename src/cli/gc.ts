@@ -4,6 +4,7 @@ import pino from 'pino';
 import { databaseUrl, loadConfig } from '../config/index.js';
 import { connectDatabase, migrateToLatest, WriteBatcher } from '../db/index.js';
 import { CacheSignals } from '../domain/cache-signals.js';
+import { ImmutableRules } from '../domain/immutable/index.js';
 import { JobQueue, JobRunner } from '../jobs/index.js';
 import { GcService, gcJob } from '../lifecycle/index.js';
 import { createStorage } from '../storage/index.js';
@@ -52,7 +53,12 @@ export function gcCommand(admin: Command): void {
           signals: new CacheSignals(database.db, { pollMs: config.database.cacheSyncMs, logger }),
           writes: new WriteBatcher(database.db, { combine: false, maxUnits: 1 }),
         };
-        const gc = new GcService(ctx, { queue, wake: () => runner.wake(), options: config.gc });
+        const gc = new GcService(ctx, {
+          queue,
+          wake: () => runner.wake(),
+          options: config.gc,
+          immutable: new ImmutableRules(ctx),
+        });
         runner.handle(gcJob, gc.handler);
         const id = await gc.start(
           gc.parameters({

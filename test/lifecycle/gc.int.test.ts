@@ -183,6 +183,33 @@ describe.each(backends)('garbage collection (%s, %s)', (databaseKind, storageKin
     expect(await stored(sha256(untaggedLayer))).toBe(false);
   });
 
+  it('keeps an untagged artifact whose accessory carries an immutable tag', async () => {
+    const rule = await api.call('POST', '/projects/untag/immutabletagrules', {
+      tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'sig-*' }],
+      scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+    });
+    expect(rule.status).toBe(201);
+    const subject = await b.client.pushImage('untag/signed', 'tmp', { layers: [randomBytes(80)] });
+    expect((await b.client.request('/v2/untag/signed/manifests/tmp', { method: 'DELETE' })).status).toBe(202);
+    const config = await b.client.pushBlob('untag/signed', '{}', 'application/vnd.oci.empty.v1+json');
+    const signature = {
+      schemaVersion: 2,
+      mediaType: ociManifest,
+      artifactType: 'application/vnd.example.sig',
+      config,
+      layers: [await b.client.pushBlob('untag/signed', randomBytes(40))],
+      subject: { mediaType: ociManifest, digest: subject.digest, size: subject.size },
+    };
+    expect((await b.client.pushManifest('untag/signed', 'sig-1', signature)).status).toBe(201);
+    const { log } = await runGc(api, { delete_untagged: true });
+    expect(log).toContain(`kept the untagged artifact`);
+    const head = await b.client.request(`/v2/untag/signed/manifests/${subject.digest}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(
+      (await api.call('DELETE', rule.headers.get('location')?.replace('/api/v2.0', '') ?? '')).status,
+    ).toBe(200);
+  });
+
   it('finishes the deletions of a run interrupted by a crash, and an upload waits them out', async () => {
     const data = randomBytes(4321);
     const blob = await b.client.pushBlob('gc/crash', data);

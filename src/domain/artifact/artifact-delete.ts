@@ -13,32 +13,53 @@ import {
 
 type Db = Kysely<Database>;
 
+export interface TreeDeletion {
+  /** Restarts the garbage-collection window of their blobs (undefined: garbage collection deletes). */
+  readonly touchAt?: number | undefined;
+  /** Given the tags of each manifest before it goes; throws to keep them all (immutable tags). */
+  readonly assertDeletable?: ((tags: readonly string[]) => void) | undefined;
+  /** PostgreSQL: each manifest is locked `FOR UPDATE` before its tags are read (see below). */
+  readonly dialect?: Dialect | undefined;
+}
+
 /**
  * Deletes the artifact and what exists only for it: its accessories (signatures, SBOMs) and, for an
  * index, the children no tag and no other index keeps. An artifact that an index in the repository
- * lists is refused (REFERENCED). Returns the digests deleted. Run it in a transaction. `touchAt`
- * restarts the garbage-collection window of their blobs (undefined: garbage collection deletes);
- * `assertDeletable` is given the tags of each manifest before it goes (and throws to keep them all).
+ * lists is refused (REFERENCED). Returns the digests deleted. Run it in a transaction. On PostgreSQL
+ * each manifest, and an index's children before they are judged, is locked `FOR UPDATE` first, which
+ * waits for every transaction tagging it (those lock it `FOR KEY SHARE`); the tags are then read
+ * with what those committed, so a child tagged meanwhile stays.
  */
 export async function deleteArtifactTree(
   tx: Db,
   repositoryId: number,
   digest: string,
-  touchAt: number | undefined,
-  assertDeletable: (tags: readonly string[]) => void = () => undefined,
+  options: TreeDeletion = {},
 ): Promise<string[]> {
+  const lock = async (digests: readonly string[]) => {
+    if (options.dialect !== 'postgres' || digests.length === 0) return;
+    await tx
+      .selectFrom('manifests')
+      .select('id')
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', [...digests])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  };
   const deleted: string[] = [];
   const queue = [digest];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const current = next;
+    await lock([current]);
     const id = await manifestId(tx, repositoryId, current);
     if (id === undefined) continue;
     const [children, accessories] = await Promise.all([
       childDigests(tx, id),
       accessoryDigests(tx, repositoryId, current),
     ]);
-    assertDeletable(await tagNamesOn(tx, repositoryId, current));
-    const outcome = await deleteManifest(tx, repositoryId, current, touchAt);
+    options.assertDeletable?.(await tagNamesOn(tx, repositoryId, current));
+    const outcome = await deleteManifest(tx, repositoryId, current, options.touchAt);
     if (outcome === 'referenced') {
       // Only the artifact asked for can be listed by an index: the rest are its own parts.
       const parents = await parentIndexes(tx, repositoryId, current);
@@ -51,6 +72,7 @@ export async function deleteArtifactTree(
     deleted.push(current);
     queue.push(...accessories);
     // Children that no other index lists and no tag keeps go with their index.
+    await lock(children);
     queue.push(...(await unkeptManifests(tx, repositoryId, children)));
   }
   return deleted;
@@ -120,6 +142,7 @@ export async function deleteIfUntagged(
   dialect: Dialect,
   artifact: UntaggedArtifact,
   cutoff: number,
+  assertDeletable?: (tags: readonly string[]) => void,
 ): Promise<string[]> {
   return db.transaction().execute(async (tx) => {
     if (dialect === 'postgres') {
@@ -133,7 +156,7 @@ export async function deleteIfUntagged(
     }
     const still = await untagged(tx, cutoff).where('m.id', '=', artifact.id).executeTakeFirst();
     if (!still) return [];
-    return deleteArtifactTree(tx, artifact.repositoryId, artifact.digest, undefined);
+    return deleteArtifactTree(tx, artifact.repositoryId, artifact.digest, { assertDeletable, dialect });
   });
 }
 

@@ -137,9 +137,13 @@ export class ArtifactService {
     const digest = await this.resolve(repositoryId, repository, reference);
     const now = this.ctx.now();
     const guard = await this.immutable.deletionGuard(repository);
-    return this.ctx.db
-      .transaction()
-      .execute((tx) => deleteArtifactTree(tx, repositoryId, digest, now, guard));
+    return this.ctx.db.transaction().execute((tx) =>
+      deleteArtifactTree(tx, repositoryId, digest, {
+        touchAt: now,
+        assertDeletable: guard,
+        dialect: this.ctx.dialect,
+      }),
+    );
   }
 
   async listTags(repository: string, reference: string, query: TagQuery): Promise<Listed<Tag>> {

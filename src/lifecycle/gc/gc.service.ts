@@ -1,6 +1,7 @@
 import { retryConflicts } from '../../db/index.js';
 import { deleteIfUntagged, untaggedArtifacts, untaggedTree } from '../../domain/artifact/index.js';
 import type { ServiceContext } from '../../domain/context.js';
+import type { ImmutableRules } from '../../domain/immutable/index.js';
 import {
   type Job,
   JobDeferred,
@@ -10,7 +11,7 @@ import {
   type SystemRuns,
 } from '../../jobs/index.js';
 import { parseDigest } from '../../lib/digest.js';
-import { BerthError } from '../../lib/errors.js';
+import { BerthError, isBerthError } from '../../lib/errors.js';
 import { blobKey, blobsRoot, digestOfBlobKey } from '../../storage/index.js';
 import type { GcParameters, GcResult, GcRun } from './gc.model.js';
 import * as repo from './gc.repo.js';
@@ -51,6 +52,7 @@ export class GcService extends SystemJob<GcParameters, GcResult> {
       readonly queue: JobQueue;
       readonly wake: () => void;
       readonly options: GcOptions;
+      readonly immutable: ImmutableRules;
       readonly readOnly?: () => boolean;
     },
   ) {
@@ -61,9 +63,11 @@ export class GcService extends SystemJob<GcParameters, GcResult> {
       notFound: (id) => `garbage collection execution ${id} not found`,
     });
     this.options = deps.options;
+    this.immutable = deps.immutable;
   }
 
   private readonly options: GcOptions;
+  private readonly immutable: ImmutableRules;
 
   /** The parameters of a run, from Harbor's (workers 1–5) with Berth's window. */
   parameters(request: { deleteUntagged?: boolean; dryRun?: boolean; workers?: number }): GcParameters {
@@ -95,7 +99,7 @@ export class GcService extends SystemJob<GcParameters, GcResult> {
       throw new JobDeferred(2000, 'another garbage collection is running');
     const beat = this.deps.queue.heartbeat(job, [gcLease]);
     try {
-      await new GcExecution(this.ctx, this.runs, run, beat.lost).execute();
+      await new GcExecution(this.ctx, this.runs, run, beat.lost, this.immutable).execute();
     } finally {
       beat.stop();
       await this.deps.queue.releaseLease(gcLease);
@@ -125,6 +129,7 @@ class GcExecution {
     private readonly runs: SystemRuns<GcParameters, GcResult>,
     private readonly run: GcRun,
     private readonly lost: AbortSignal,
+    private readonly immutable: ImmutableRules,
   ) {
     this.cutoff = ctx.now() - run.parameters.timeWindowMinutes * 60_000;
     // A resumed run goes on counting from what it had done.
@@ -237,7 +242,19 @@ class GcExecution {
           this.log(`the untagged artifact would be deleted: ${described(artifact.digest)}`);
           return;
         }
-        const deleted = await deleteIfUntagged(this.ctx.db, this.ctx.dialect, artifact, this.cutoff);
+        // Immutable tags on what would go with it (a tagged accessory) keep the whole artifact.
+        const guard = await this.immutable.deletionGuard(artifact.repository);
+        const deleted = await deleteIfUntagged(
+          this.ctx.db,
+          this.ctx.dialect,
+          artifact,
+          this.cutoff,
+          guard,
+        ).catch((error: unknown) => {
+          if (!isBerthError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
+          this.log(`kept the untagged artifact ${described(artifact.digest)}: ${error.message}`);
+          return [];
+        });
         manifests += deleted.length;
         for (const digest of deleted) this.log(`delete the untagged artifact: ${described(digest)}`);
       });

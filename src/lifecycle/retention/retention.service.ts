@@ -271,9 +271,13 @@ export class RetentionService extends SystemJob<RetentionParameters, Record<stri
         continue;
       }
       try {
-        await this.ctx.db
-          .transaction()
-          .execute((tx) => deleteArtifactTree(tx, repository.id, c.digest, this.ctx.now(), guard));
+        await this.ctx.db.transaction().execute((tx) =>
+          deleteArtifactTree(tx, repository.id, c.digest, {
+            touchAt: this.ctx.now(),
+            assertDeletable: guard,
+            dialect: this.ctx.dialect,
+          }),
+        );
         outcomes.set(c.id, 'DEL');
         deleted++;
         this.retention.events({
