@@ -1,8 +1,8 @@
 /**
  * The layer rule of ../shared/STYLE.md: a folder under src/ imports only from itself and from the
  * layers below it. Same-rank folders (db/storage, auth/events/jobs, scan/replication/lifecycle/
- * trust/notify, registry/api) never import each other. At the top, app.ts < main.ts (the
- * composition root) < cli.
+ * trust/notify, registry/api) never import each other. At the top, services.ts < app.ts < main.ts
+ * (the composition root) < cli.
  */
 const layers = [
   ['lib'],
@@ -12,6 +12,7 @@ const layers = [
   ['auth', 'events', 'jobs'],
   ['scan', 'replication', 'lifecycle', 'trust', 'notify'],
   ['registry', 'api'],
+  ['services.ts'],
   ['app.ts'],
   ['main.ts'],
   ['cli'],

@@ -1,9 +1,10 @@
 import pino, { type Logger } from 'pino';
-import { buildApp, createServices, type Services } from './app.js';
+import { buildApp } from './app.js';
 import { type Config, databaseUrl } from './config/index.js';
 import { connectDatabase, migrateToLatest } from './db/index.js';
 import { schedule } from './jobs/index.js';
 import { trackConnections } from './lib/drain.js';
+import { createServices, type Services } from './services.js';
 import { createStorage } from './storage/index.js';
 
 export function createLogger(config: Config): Logger {

@@ -37,6 +37,7 @@ import { admissionRoutes } from './admission.routes.js';
 import { allowlistRoutes } from './allowlist.routes.js';
 import { artifactAdditionRoutes } from './artifact-additions.routes.js';
 import { artifactLabelRoutes } from './artifact-labels.routes.js';
+import { artifactTagRoutes } from './artifact-tags.routes.js';
 import { artifactRoutes } from './artifacts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { configurationRoutes } from './configurations.routes.js';
@@ -144,6 +145,7 @@ export const apiPlugin: FastifyPluginAsyncTypebox<ApiDeps> = async (app, options
   await app.register(auditRoutes, deps);
   await app.register(repositoryRoutes, deps);
   await app.register(artifactRoutes, deps);
+  await app.register(artifactTagRoutes, deps);
   await app.register(artifactAdditionRoutes, deps);
   await app.register(labelRoutes, deps);
   await app.register(artifactLabelRoutes, deps);

@@ -102,6 +102,21 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
     if (project.metadata.retention_id !== String(id)) throw missing;
     return { policy, project };
   };
+  /** A change of a project's retention, on the event bus (the audit log). */
+  const reported = (
+    request: FastifyRequest,
+    project: string,
+    operation: 'create' | 'update' | 'delete',
+    what: string,
+    description?: string,
+  ) =>
+    report(events, request, {
+      operation,
+      resourceType: 'retention',
+      resource: `${project} retention ${what}`,
+      projectName: project,
+      ...(description === undefined ? {} : { description }),
+    });
   const bodyOf = (body: Omit<RetentionPolicy, 'id'> & { id?: number }) => ({
     algorithm: body.algorithm,
     rules: body.rules.map((r, i) => ({
@@ -150,12 +165,7 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
         false,
       );
       const id = await retention.create(body as Omit<RetentionPolicy, 'id'>);
-      report(events, request, {
-        operation: 'create',
-        resourceType: 'retention',
-        resource: `${project.name} retention ${id}`,
-        projectName: project.name,
-      });
+      reported(request, project.name, 'create', `${id}`);
       return empty(reply, 201, `/api/v2.0/retentions/${id}`);
     },
   );
@@ -190,12 +200,7 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
         request.params.id,
         bodyOf(request.body as Omit<RetentionPolicy, 'id'>) as Omit<RetentionPolicy, 'id'>,
       );
-      report(events, request, {
-        operation: 'update',
-        resourceType: 'retention',
-        resource: `${project.name} retention ${request.params.id}`,
-        projectName: project.name,
-      });
+      reported(request, project.name, 'update', `${request.params.id}`);
       return empty(reply, 200);
     },
   );
@@ -213,12 +218,7 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
     async (request, reply) => {
       const { project } = await policyFor(request, request.params.id, 'delete');
       await retention.delete(request.params.id);
-      report(events, request, {
-        operation: 'delete',
-        resourceType: 'retention',
-        resource: `${project.name} retention ${request.params.id}`,
-        projectName: project.name,
-      });
+      reported(request, project.name, 'delete', `${request.params.id}`);
       return empty(reply, 200);
     },
   );
@@ -237,13 +237,13 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<RetentionRoutesDeps> = a
     async (request, reply) => {
       const { project } = await policyFor(request, request.params.id, 'update');
       const eid = await retention.runNow(request.params.id, request.body.dry_run === true);
-      report(events, request, {
-        operation: 'create',
-        resourceType: 'retention',
-        resource: `${project.name} retention ${request.params.id} execution ${eid}`,
-        projectName: project.name,
-        description: request.body.dry_run ? 'dry run' : 'run',
-      });
+      reported(
+        request,
+        project.name,
+        'create',
+        `${request.params.id} execution ${eid}`,
+        request.body.dry_run ? 'dry run' : 'run',
+      );
       return empty(reply, 201, `/api/v2.0/retentions/${request.params.id}/executions/${eid}`);
     },
   );

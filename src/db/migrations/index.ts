@@ -15,7 +15,7 @@ import { labelsMigration } from './0013-labels.js';
 import { credentialsMigration } from './0014-credentials.js';
 import { scanAllMigration } from './0015-scan-all.js';
 import { robotScopesMigration } from './0016-robot-scopes.js';
-import { gcMigration } from './0017-gc.js';
+import { gcSystemRunsMigration } from './0017-gc-system-runs.js';
 import { settingsImmutableMigration } from './0018-settings-immutable.js';
 import { quotasMigration } from './0019-quotas.js';
 import { retentionMigration } from './0020-retention.js';
@@ -45,7 +45,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0014-credentials': credentialsMigration(),
         '0015-scan-all': scanAllMigration(dialect),
         '0016-robot-scopes': robotScopesMigration(),
-        '0017-gc': gcMigration(dialect),
+        '0017-gc-system-runs': gcSystemRunsMigration(dialect),
         '0018-settings-immutable': settingsImmutableMigration(dialect),
         '0019-quotas': quotasMigration(dialect),
         '0020-retention': retentionMigration(dialect),

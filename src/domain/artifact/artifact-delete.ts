@@ -7,9 +7,9 @@ import {
   deleteManifest,
   manifestId,
   parentIndexes,
-  tagNamesOn,
   unkeptManifests,
 } from '../manifest/manifest.repo.js';
+import { tagNamesOn } from '../manifest/tag.repo.js';
 
 type Db = Kysely<Database>;
 

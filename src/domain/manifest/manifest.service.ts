@@ -23,19 +23,16 @@ import {
 } from './manifest.parse.js';
 import {
   deleteManifest,
-  deleteTag,
   insertManifest,
   listReferrers,
-  listTags,
   manifestByDigest,
   manifestByTag,
   parentIndexes,
   type StoredManifest,
-  tagNamesOn,
-  upsertTag,
 } from './manifest.repo.js';
 import { pushTarget, storeIfReady } from './manifest-push.repo.js';
 import { manifestMediaTypes } from './media-types.js';
+import { deleteTag, listTags, tagNamesOn, upsertTag } from './tag.repo.js';
 
 export interface ManifestLimits {
   readonly maxBytes: number;

@@ -8,7 +8,7 @@ import type { Dialect } from './dialect.js';
  * and results, the lines each run logs, the parameters of a schedule (Harbor's GC schedule carries them) and named leases (one
  * garbage collection at a time across replicas).
  */
-export function gcMigration(dialect: Dialect): Migration {
+export function gcSystemRunsMigration(dialect: Dialect): Migration {
   const pg = dialect === 'postgres';
   const id = pg ? 'serial' : 'integer';
   return {
